@@ -1,0 +1,504 @@
+"""CrateDB HTTP endpoint codec, sans I/O: request and response shapes of ``POST /_sql``.
+
+Shared by the reference driver (client side) and the mock server (server side). Nothing here
+opens a socket. Source: ``protocols/cratedb.md`` (sections 1-4), which follows crate/crate
+``SqlHttpHandler``, ``SQLRequestParser``, ``ResultToXContentBuilder`` and ``HttpErrorStatus``.
+
+Errors come in pairs:
+- :class:`RequestError` - a request body the server must refuse (the peer's fault on the
+  server side); it carries CrateDB's error ``code`` and message text.
+- :class:`ResponseError` - a response the client cannot read (the peer's fault on the client
+  side).
+- :class:`EncodeError` - a value our own side cannot put on the wire.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import enum
+import ipaddress
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import orjson
+
+SQL_PATH = "/_sql"
+DEFAULT_PORT = 4200
+DEFAULT_SCHEMA = "doc"
+DEFAULT_USER = "crate"
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+DEFAULT_SCHEMA_HEADER = "Default-Schema"
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_EPOCH_DATE = _dt.date(1970, 1, 1)
+
+
+class DataType(enum.IntEnum):
+    """``col_types`` ids (cratedb.md 4.1; crate/crate ``io.crate.types.*Type.ID``)."""
+
+    UNDEFINED = 0
+    NOT_SUPPORTED = 1
+    CHAR = 2
+    BOOLEAN = 3
+    TEXT = 4
+    IP = 5
+    DOUBLE = 6
+    REAL = 7
+    SMALLINT = 8
+    INTEGER = 9
+    BIGINT = 10
+    TIMESTAMP_WITH_TZ = 11
+    OBJECT = 12
+    GEO_POINT = 13
+    GEO_SHAPE = 14
+    TIMESTAMP_WITHOUT_TZ = 15
+    UNCHECKED_OBJECT = 16
+    INTERVAL = 17
+    ROW = 18
+    REGPROC = 19
+    TIMETZ = 20
+    OIDVECTOR = 21
+    NUMERIC = 22
+    REGCLASS = 23
+    DATE = 24
+    BIT = 25
+    JSON = 26
+    CHARACTER = 27
+    FLOAT_VECTOR = 28
+    UUID = 29
+    REGTYPE = 30
+    ARRAY = 100
+
+
+#: SQL type names as CrateDB prints them (``information_schema.columns.data_type``).
+TYPE_NAMES: dict[DataType, str] = {
+    DataType.UNDEFINED: "undefined",
+    DataType.CHAR: '"char"',
+    DataType.BOOLEAN: "boolean",
+    DataType.TEXT: "text",
+    DataType.IP: "ip",
+    DataType.DOUBLE: "double precision",
+    DataType.REAL: "real",
+    DataType.SMALLINT: "smallint",
+    DataType.INTEGER: "integer",
+    DataType.BIGINT: "bigint",
+    DataType.TIMESTAMP_WITH_TZ: "timestamp with time zone",
+    DataType.OBJECT: "object",
+    DataType.GEO_POINT: "geo_point",
+    DataType.GEO_SHAPE: "geo_shape",
+    DataType.TIMESTAMP_WITHOUT_TZ: "timestamp without time zone",
+    DataType.INTERVAL: "interval",
+    DataType.TIMETZ: "time with time zone",
+    DataType.NUMERIC: "numeric",
+    DataType.DATE: "date",
+    DataType.BIT: "bit",
+    DataType.JSON: "json",
+    DataType.CHARACTER: "character",
+    DataType.FLOAT_VECTOR: "float_vector",
+    DataType.UUID: "uuid",
+}
+
+ColType = int | list  # a bare id, or [100, <inner ColType>] for arrays
+
+
+class ErrorCode(enum.IntEnum):
+    """CrateDB error codes (cratedb.md 3.2; crate/crate ``HttpErrorStatus``)."""
+
+    STATEMENT_INVALID_OR_UNSUPPORTED_SYNTAX = 4000
+    INVALID_ANALYZER_DEFINITION = 4001
+    RELATION_INVALID_NAME = 4002
+    FIELD_VALIDATION_FAILED = 4003
+    POSSIBLE_FEATURE_NOT_SUPPORTED_YET = 4004
+    ALTER_TABLE_USING_ALIAS_NOT_SUPPORTED = 4005
+    COLUMN_ALIAS_IS_AMBIGUOUS = 4006
+    RELATION_OPERATION_NOT_SUPPORTED = 4007
+    COLUMN_NAME_INVALID = 4008
+    USER_NOT_AUTHORIZED_TO_PERFORM_STATEMENT = 4010
+    MISSING_USER_PRIVILEGES = 4011
+    ONLY_READ_OPERATION_ALLOWED_ON_THIS_NODE = 4031
+    UNKNOWN_RESOURCE = 4040
+    UNKNOWN_RELATION = 4041
+    UNKNOWN_ANALYZER = 4042
+    UNKNOWN_COLUMN = 4043
+    UNKNOWN_TYPE = 4044
+    UNKNOWN_SCHEMA = 4045
+    UNKNOWN_PARTITION = 4046
+    UNKNOWN_FUNCTION = 4049
+    UNKNOWN_USER = 40410
+    DOCUMENT_NOT_FOUND = 40411
+    CONFLICT = 4090
+    DUPLICATE_PRIMARY_KEY = 4091
+    VERSION_CONFLICT = 4092
+    RELATION_ALREADY_EXISTS = 4093
+    USER_ALREADY_EXISTS = 4099
+    DUPLICATE_OBJECT = 40910
+    TOO_MANY_REQUESTS = 4290
+    UNHANDLED_SERVER_ERROR = 5000
+    TASK_EXECUTION_FAILED = 5001
+    SHARDS_NOT_AVAILABLE = 5002
+    QUERY_FAILED_ON_SHARDS = 5003
+    QUERY_KILLED = 5005
+    SERVICE_UNAVAILABLE = 5030
+
+
+def http_status(code: int) -> int:
+    """HTTP status of an error ``code``: the first three digits (4041 -> 404, 40410 -> 404).
+
+    Source: cratedb.md 3.2 ("the HTTP status follows the code family").
+    """
+    return int(str(code)[:3])
+
+
+def error_message(exception_name: str, text: str) -> str:
+    """CrateDB's message format ``Name[text]`` (cratedb.md 3.1)."""
+    return f"{exception_name}[{text}]"
+
+
+class RequestError(Exception):
+    """A ``/_sql`` request the server refuses; ``code`` is CrateDB's error code."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ResponseError(Exception):
+    """A response the client cannot read (not JSON, or not the shape of cratedb.md 1.2)."""
+
+
+class EncodeError(TypeError):
+    """A parameter value that has no JSON form CrateDB accepts (cratedb.md 4.2)."""
+
+
+# ---------------------------------------------------------------------------------------
+# Requests
+
+
+@dataclass(frozen=True)
+class SQLRequest:
+    """A decoded ``POST /_sql`` body (cratedb.md 1.1).
+
+    ``bulk_args`` is None for a single statement. Per the routing rule, a request that has
+    ``args`` (even empty) or no ``bulk_args`` runs as a single statement.
+    """
+
+    stmt: str
+    args: list = field(default_factory=list)
+    bulk_args: list[list] | None = None
+
+
+def _cant_parse(body: bytes) -> RequestError:
+    shown = body.decode("utf-8", "replace")
+    return RequestError(
+        ErrorCode.STATEMENT_INVALID_OR_UNSUPPORTED_SYNTAX,
+        error_message(
+            "SQLParseException",
+            f"Can't parse [{shown}]. Expecting payload with `stmt` string "
+            "and `args` or `bulk_args` arrays",
+        ),
+    )
+
+
+def parse_sql_request(body: bytes) -> SQLRequest:
+    """Decode a ``/_sql`` request body (already decompressed).
+
+    Raises :class:`RequestError` (code 4000) with CrateDB's own messages for an empty body,
+    invalid JSON, a wrong shape, a missing ``stmt`` or both ``args`` and ``bulk_args``
+    non-empty (cratedb.md 1.1).
+    """
+    if not body or not body.strip():
+        raise RequestError(4000, error_message("SQLParseException", "Missing request body"))
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise _cant_parse(body) from None
+    if not isinstance(payload, dict):
+        raise _cant_parse(body)
+    unknown = [k for k in payload if k not in ("stmt", "args", "bulk_args")]
+    if unknown:
+        raise _cant_parse(body)
+    if "stmt" not in payload:
+        raise RequestError(4000, error_message("SQLParseException", "Field [stmt] is missing"))
+    stmt, args, bulk = payload["stmt"], payload.get("args"), payload.get("bulk_args")
+    if not isinstance(stmt, str):
+        raise _cant_parse(body)
+    if args is not None and not isinstance(args, list):
+        raise _cant_parse(body)
+    if bulk is not None and not (
+        isinstance(bulk, list) and all(isinstance(row, list) for row in bulk)
+    ):
+        raise _cant_parse(body)
+    if args and bulk:
+        raise RequestError(
+            4000,
+            error_message(
+                "SQLParseException",
+                "request body contains args and bulk_args. It's forbidden to provide both",
+            ),
+        )
+    if args is not None or bulk is None:
+        return SQLRequest(stmt, args or [], None)
+    return SQLRequest(stmt, [], bulk)
+
+
+def flag_set(value: str | None) -> bool:
+    """Whether a query flag (``types``, ``error_trace``) is on: bare or ``true`` (1.1)."""
+    return value is not None and value.lower() in ("", "true")
+
+
+def _default(value: Any) -> Any:
+    # orjson calls this only for types it cannot serialise itself.
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise EncodeError(f"cannot send non-finite Decimal {value!r} to CrateDB")
+        return str(value)
+    if isinstance(value, (uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise EncodeError(
+            "CrateDB has no binary SQL type; encode bytes yourself (e.g. base64 text)"
+        )
+    raise EncodeError(f"cannot send a value of type {type(value).__name__} to CrateDB")
+
+
+def encode_param(value: Any) -> Any:
+    """One parameter value in the JSON form CrateDB reads (cratedb.md 4.2).
+
+    datetime -> epoch milliseconds (naive = UTC wall clock; aware = its UTC instant),
+    date -> epoch milliseconds at midnight UTC, time -> ISO text, Decimal/UUID -> text.
+    Raises :class:`EncodeError` for bytes and other unsupported types.
+    """
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        delta = value - _EPOCH
+        return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+    if isinstance(value, _dt.date):
+        return (value - _EPOCH_DATE).days * 86_400_000
+    if isinstance(value, _dt.time):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [encode_param(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode_param(v) for k, v in value.items()}
+    return value
+
+
+def encode_sql_request(
+    stmt: str, args: Sequence | None = None, bulk_args: Iterable[Sequence] | None = None
+) -> bytes:
+    """Encode a ``/_sql`` body; empty ``args`` or ``bulk_args`` are left out.
+
+    Raises :class:`EncodeError` for a value with no JSON form.
+    """
+    payload: dict[str, Any] = {"stmt": stmt}
+    if args:
+        payload["args"] = [encode_param(v) for v in args]
+    if bulk_args is not None:
+        payload["bulk_args"] = [[encode_param(v) for v in row] for row in bulk_args]
+    try:
+        return orjson.dumps(payload, default=_default)
+    except TypeError as exc:  # orjson wraps errors from _default
+        raise EncodeError(str(exc.__cause__ or exc)) from None
+
+
+# ---------------------------------------------------------------------------------------
+# Responses (server side)
+
+
+def _dumps(payload: dict) -> bytes:
+    return orjson.dumps(payload, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def encode_result(
+    cols: Sequence[str],
+    col_types: Sequence[ColType] | None,
+    rows: Sequence[Sequence],
+    duration: float,
+) -> bytes:
+    """A result-set response: ``cols``, ``col_types`` (only when asked), ``rows``,
+    ``rowcount`` (= number of rows), ``duration`` (float ms). Key order as in 1.2."""
+    payload: dict[str, Any] = {"cols": list(cols)}
+    if col_types is not None:
+        payload["col_types"] = list(col_types)
+    payload["rows"] = rows
+    payload["rowcount"] = len(rows)
+    payload["duration"] = float(duration)
+    return _dumps(payload)
+
+
+def encode_rowcount(rowcount: int, duration: float, types: bool) -> bytes:
+    """A response to a statement without a result set: ``rows`` is ``[[]]`` (1.2)."""
+    payload: dict[str, Any] = {"cols": []}
+    if types:
+        payload["col_types"] = []
+    payload["rows"] = [[]]
+    payload["rowcount"] = rowcount
+    payload["duration"] = float(duration)
+    return _dumps(payload)
+
+
+def bulk_item(rowcount: int, error: tuple[int, str] | None = None) -> dict:
+    """One ``results`` entry of a bulk response; failed items have rowcount -2 (1.2)."""
+    if error is None:
+        return {"rowcount": rowcount}
+    return {"rowcount": -2, "error": {"code": error[0], "message": error[1]}}
+
+
+def encode_bulk(results: Sequence[dict], duration: float) -> bytes:
+    """A bulk response: ``cols`` ``[]``, ``duration``, ``results`` (no rows, no col_types)."""
+    return _dumps({"cols": [], "duration": float(duration), "results": list(results)})
+
+
+def encode_error(code: int, message: str, error_trace: str | None = None) -> bytes:
+    """An error body ``{"error":{"message":..,"code":..}}`` plus ``error_trace`` when asked
+    (3.1). The HTTP status is :func:`http_status` of ``code``."""
+    payload: dict[str, Any] = {"error": {"message": message, "code": int(code)}}
+    if error_trace is not None:
+        payload["error_trace"] = error_trace
+    return _dumps(payload)
+
+
+def encode_server_info(
+    node_name: str,
+    cluster_name: str,
+    version: str,
+    build_hash: str,
+    build_timestamp: str,
+    lucene_version: str,
+    status: int = 200,
+) -> bytes:
+    """The ``GET /`` body: pretty-printed, 2-space indent, ``" : "`` separators (1.3)."""
+    payload = {
+        "ok": status == 200,
+        "status": status,
+        "name": node_name,
+        "cluster_name": cluster_name,
+        "version": {
+            "number": version,
+            "build_hash": build_hash,
+            "build_timestamp": build_timestamp,
+            "build_snapshot": False,
+            "lucene_version": lucene_version,
+        },
+    }
+    return (json.dumps(payload, indent=2, separators=(",", " : ")) + "\n").encode()
+
+
+# ---------------------------------------------------------------------------------------
+# Responses (client side)
+
+
+@dataclass
+class SQLResponse:
+    """A decoded successful ``/_sql`` response.
+
+    ``rows`` is None for bulk responses; ``results`` is None otherwise. ``col_types`` is
+    None when the server did not send them.
+    """
+
+    cols: list[str]
+    col_types: list | None
+    rows: list[list] | None
+    rowcount: int
+    duration: float
+    results: list[dict] | None = None
+
+
+@dataclass
+class ServerError:
+    """A decoded CrateDB error response (3.1)."""
+
+    code: int | None
+    message: str
+    http_status: int
+    error_trace: str | None = None
+
+
+def decode_response(body: bytes) -> SQLResponse:
+    """Decode a 2xx ``/_sql`` body. Raises :class:`ResponseError` for anything else."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ResponseError(f"invalid JSON in CrateDB response: {exc}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("cols"), list):
+        raise ResponseError(f"unexpected CrateDB response shape: {body[:200]!r}")
+    duration = payload.get("duration", -1)
+    if "results" in payload:
+        results = payload["results"]
+        if not isinstance(results, list):
+            raise ResponseError("CrateDB bulk response: 'results' is not a list")
+        return SQLResponse(payload["cols"], None, None, -1, duration, results)
+    rows = payload.get("rows")
+    if not isinstance(rows, list):
+        raise ResponseError("CrateDB response has no 'rows' list")
+    return SQLResponse(
+        payload["cols"], payload.get("col_types"), rows, payload.get("rowcount", -1), duration
+    )
+
+
+def decode_error(status: int, content_type: str | None, body: bytes) -> ServerError:
+    """Decode an error response of any status: JSON ``error`` objects keep their ``code``;
+    plain-text bodies (401 from the auth layer, 5xx from Netty) keep their text (3.1)."""
+    if content_type and content_type.startswith("application/json"):
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            payload = None
+        if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+            err = payload["error"]
+            return ServerError(
+                err.get("code"), str(err.get("message", "")), status, payload.get("error_trace")
+            )
+    text = body.decode("utf-8", "replace").strip()
+    return ServerError(None, text or f"HTTP {status}", status)
+
+
+# ---------------------------------------------------------------------------------------
+# Values (client side)
+
+
+def _ms_to_datetime(ms: int | float, tz: _dt.tzinfo | None) -> _dt.datetime:
+    value = _EPOCH + _dt.timedelta(milliseconds=ms)
+    return value if tz is not None else value.replace(tzinfo=None)
+
+
+def _timetz(value: list) -> _dt.time:
+    micros, offset = value
+    seconds, micro = divmod(int(micros), 1_000_000)
+    hours, rest = divmod(seconds, 3600)
+    tz = _dt.timezone(_dt.timedelta(seconds=int(offset)))
+    return _dt.time(hours % 24, rest // 60, rest % 60, micro, tzinfo=tz)
+
+
+def value_decoder(col_type: ColType):
+    """A function turning one JSON value of ``col_type`` into its Python value, or None
+    when the JSON value is already right (identity; lets callers skip the column).
+
+    TIMESTAMP WITH TIME ZONE (11) -> aware UTC ``datetime``; TIMESTAMP WITHOUT TIME ZONE
+    (15) -> naive ``datetime``; DATE (24) -> ``date``; NUMERIC (22) -> ``Decimal``;
+    TIMETZ (20) -> aware ``time``; arrays element by element (cratedb.md 4.1).
+    """
+    if isinstance(col_type, list):
+        inner = value_decoder(col_type[1]) if len(col_type) == 2 else None
+        if inner is None:
+            return None
+        return lambda v: None if v is None else [None if x is None else inner(x) for x in v]
+    if col_type == DataType.TIMESTAMP_WITH_TZ:
+        return lambda v: _ms_to_datetime(v, _dt.timezone.utc)
+    if col_type == DataType.TIMESTAMP_WITHOUT_TZ:
+        return lambda v: _ms_to_datetime(v, None)
+    if col_type == DataType.DATE:
+        return lambda v: _EPOCH_DATE + _dt.timedelta(milliseconds=v)
+    if col_type == DataType.NUMERIC:
+        return lambda v: decimal.Decimal(str(v))
+    if col_type == DataType.TIMETZ:
+        return _timetz
+    return None
+
