@@ -1,0 +1,106 @@
+"""Where a target's server answers: the Endpoint handed to a driver profile's connect().
+
+Shapes only; starting servers is harness/servers.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+#: Server kinds, as used in target ids and reports.
+SERVER_KINDS = ("mock", "container", "url", "none")
+
+
+class ServerUnavailable(Exception):
+    """A server backend cannot be had here (no mock server module, no Docker engine, ...).
+
+    Tests that need it are skipped with ``str(exc)`` as the reason; it is not a failure of
+    the driver under test.
+    """
+
+
+@dataclass
+class Endpoint:
+    """A running server (or none, for an embedded database).
+
+    - ``kind``: "mock", "container", "url" or "none" (SERVER_KINDS).
+    - ``url``: e.g. ``"http://127.0.0.1:54321"``; None for kind "none".
+    - ``host``, ``port``: parsed from ``url`` (port is the TCP port, an int).
+    - ``user``, ``password``: credentials to log in with (None = the driver's default).
+    - ``product``: human-readable server product, e.g. "CrateDB" or "CrateDB mock".
+    - ``version``: the server's version string once known, else None.
+    - ``data_dir``: a scratch directory private to this endpoint (embedded databases keep
+      their files there); None when the server keeps its own data.
+    """
+
+    kind: str
+    url: str | None = None
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    password: str | None = None
+    product: str | None = None
+    version: str | None = None
+    data_dir: Path | None = None
+    #: True once the harness asked the server for its version (asked at most once).
+    version_probed: bool = field(default=False, repr=False)
+
+    @property
+    def address(self) -> str | None:
+        """``"host:port"``, the form socket-level drivers take, or None."""
+        if self.host is None or self.port is None:
+            return None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    def describe(self) -> dict[str, str | None]:
+        """The report's view: kind, url (credentials removed), product, version."""
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "product": self.product,
+            "version": self.version,
+        }
+
+
+def endpoint_from_url(
+    spec: str,
+    *,
+    kind: str = "url",
+    scheme: str = "http",
+    default_port: int | None = None,
+    default_user: str | None = None,
+    product: str | None = None,
+) -> Endpoint:
+    """Parse a server spec, ``scheme://[user[:pw]@]host[:port][/...]`` or ``host[:port]``.
+
+    The returned ``url`` carries no credentials. ValueError when there is no host or the
+    port is not a number in 1..65535.
+    """
+    text = spec.strip()
+    if "://" not in text:
+        text = f"{scheme}://{text}"
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"bad port in server address {spec!r}: {exc}") from None
+    if not parts.hostname:
+        raise ValueError(f"no host in server address {spec!r}")
+    port = port or default_port
+    host = parts.hostname
+    netloc = f"[{host}]" if ":" in host else host
+    if port:
+        netloc += f":{port}"
+    path = parts.path.rstrip("/")
+    return Endpoint(
+        kind=kind,
+        url=f"{parts.scheme}://{netloc}{path}",
+        host=host,
+        port=port,
+        user=unquote(parts.username) if parts.username else default_user,
+        password=unquote(parts.password) if parts.password else None,
+        product=product,
+    )

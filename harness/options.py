@@ -1,0 +1,134 @@
+"""Command-line options, ini keys and environment variables of the plugin.
+
+Precedence: command line, then environment (DBAPI_*), then ini (dbapi_*), then defaults.
+The plugin is active only when at least one driver is configured.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SERVER_WORDS = ("mock", "container")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The run's settings.
+
+    - ``drivers``: driver names as given (short names not yet expanded).
+    - ``database``: database slug forced for every driver, or None (inferred).
+    - ``servers``: server specs: "mock", "container" or an address.
+    - ``report_dir``: absolute directory the reports are written to.
+    """
+
+    drivers: tuple[str, ...]
+    database: str | None
+    servers: tuple[str, ...]
+    report_dir: Path
+
+    @property
+    def active(self) -> bool:
+        return bool(self.drivers)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register --dbapi-* options and dbapi_* ini keys."""
+    group = parser.getgroup("dbapi", "PEP 249 conformance (dbapi-conformance)")
+    group.addoption(
+        "--dbapi-driver", action="append", dest="dbapi_driver", metavar="MODULE",
+        help="PEP 249 module to certify (repeatable). Short names: exasol, cratedb, ignite, "
+        "voltdb (the reference drivers), 'reference' (all of them that are installed), "
+        "'crate' (= crate.client). Env DBAPI_DRIVER, ini dbapi_driver.",
+    )
+    group.addoption(
+        "--dbapi-database", dest="dbapi_database", metavar="DB",
+        help="database slug (exasol, cratedb, ignite, voltdb, ...); inferred for known "
+        "drivers. Env DBAPI_DATABASE, ini dbapi_database.",
+    )
+    group.addoption(
+        "--dbapi-server", action="append", dest="dbapi_server", metavar="mock|container|URL",
+        help="server to run against (repeatable): the mock server (default), a container "
+        "started with testcontainers, or the address of a running server. "
+        "Env DBAPI_SERVER, ini dbapi_server.",
+    )
+    group.addoption(
+        "--dbapi-report", dest="dbapi_report", metavar="DIR",
+        help="directory for the conformance reports (default: reports/ in the invocation "
+        "directory). Env DBAPI_REPORT, ini dbapi_report.",
+    )
+    parser.addini("dbapi_driver", "PEP 249 modules to certify", type="args")
+    parser.addini("dbapi_database", "database slug of the drivers", default="")
+    parser.addini("dbapi_server", "servers to run against: mock, container or URLs", type="args")
+    parser.addini("dbapi_report", "directory for the conformance reports", default="")
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in re.split(r"[,\s]+", text) if part]
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    """Collect the settings; pytest.UsageError for inconsistent or malformed ones."""
+    env = os.environ
+    drivers = (
+        config.getoption("dbapi_driver")
+        or _split(env.get("DBAPI_DRIVER", ""))
+        or list(config.getini("dbapi_driver"))
+    )
+    database = (
+        config.getoption("dbapi_database")
+        or env.get("DBAPI_DATABASE")
+        or config.getini("dbapi_database")
+        or None
+    )
+    servers = (
+        config.getoption("dbapi_server")
+        or _split(env.get("DBAPI_SERVER", ""))
+        or list(config.getini("dbapi_server"))
+        or ["mock"]
+    )
+    report = (
+        config.getoption("dbapi_report")
+        or env.get("DBAPI_REPORT")
+        or config.getini("dbapi_report")
+        or "reports"
+    )
+    if not drivers:
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("dbapi_database", "dbapi_server", "dbapi_report")
+            if config.getoption(name)
+        ]
+        if given:
+            raise pytest.UsageError(f"{', '.join(given)} needs --dbapi-driver=MODULE")
+    for spec in servers:
+        check_server_spec(spec)
+    report_dir = Path(report).expanduser()
+    if not report_dir.is_absolute():
+        report_dir = config.invocation_params.dir / report_dir
+    return Settings(tuple(drivers), database, tuple(dict.fromkeys(servers)), report_dir)
+
+
+def server_kind(spec: str) -> str:
+    """"mock", "container" or "url" for a server spec (see check_server_spec)."""
+    return spec if spec in SERVER_WORDS else "url"
+
+
+def check_server_spec(spec: str) -> None:
+    """UsageError unless ``spec`` is mock, container, or looks like an address.
+
+    An address has a scheme (``http://h:4200``), a port (``h:4200``), a dot
+    (``db.example``) or is ``localhost``; a lone word is taken for a typo.
+    """
+    if spec in SERVER_WORDS:
+        return
+    host_like = "://" in spec or ":" in spec or "." in spec or spec == "localhost"
+    if not host_like:
+        raise pytest.UsageError(
+            f"--dbapi-server={spec!r}: use mock, container, or an address such as "
+            "host:port or http://host:port"
+        )

@@ -1,0 +1,336 @@
+"""The dbapi-conformance pytest plugin (entry point ``pytest11``).
+
+Inert until a driver is configured (``--dbapi-driver``, env DBAPI_DRIVER or ini
+dbapi_driver): before that it only registers its options, hook specs, markers and fixtures.
+Once active it builds the targets (driver x server), runs the installed conformance suite
+when no test paths were given, parametrises every test that uses ``dbapi_target`` over the
+targets, and writes the per-clause reports (harness/report.py) at the end of the session.
+
+Fixtures (INTERFACES "Harness fixtures"): dbapi_target, dbapi_module, dbapi_server,
+dbapi_connect, dbapi_connection, dbapi_cursor, dbapi_table, dbapi_params, dbapi_observe,
+dbapi_optional. Markers: ``pep249(*clause_ids)``, ``dbapi_requires(*capabilities)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from dbapi_conformance.harness.connections import ConnectionFactory, make_table_factory
+from dbapi_conformance.harness.endpoint import Endpoint, ServerUnavailable
+from dbapi_conformance.harness.options import Settings, add_options, read_settings
+from dbapi_conformance.harness.params import Params
+from dbapi_conformance.harness.profiles import driver_info
+from dbapi_conformance.harness.render import terminal_lines
+from dbapi_conformance.harness.report import (
+    PROP_CLAUSES,
+    PROP_DRIVER,
+    PROP_NA,
+    PROP_OBSERVED,
+    PROP_SERVER,
+    PROP_TARGET,
+    ReportCollector,
+    trim,
+    write_reports,
+)
+from dbapi_conformance.harness.servers import ServerPool, fill_server_version
+from dbapi_conformance.harness.targets import Target, build_targets
+
+SUITE_PACKAGE = "dbapi_conformance.suites.pep249"
+
+
+class ActiveRun:
+    """The hooks of an active run, registered as a plugin of its own config.
+
+    Keeping them off the module keeps the plugin inert without a driver, and keeps nested
+    runs (pytester) apart. ``collector`` is None on xdist workers: the controller reports.
+    """
+
+    def __init__(self, config: pytest.Config, settings: Settings, targets: list[Target]):
+        self.settings = settings
+        self.targets = targets
+        is_worker = hasattr(config, "workerinput")
+        self.collector = None if is_worker else ReportCollector(
+            {t.id: _target_meta(t) for t in targets}
+        )
+        self.reports: list[dict[str, Any]] = []
+        # Driver and server descriptions travel once per target and process (worker).
+        self.announced: set[tuple[str, str]] = set()
+
+    def announce(self, item: pytest.Item, target: Target, key: str, value: Any) -> None:
+        """Attach ``value`` under ``key`` to the first report of ``target`` in this process."""
+        if (target.id, key) not in self.announced:
+            self.announced.add((target.id, key))
+            item.user_properties.append((key, value))
+
+    def pytest_report_header(self) -> list[str]:
+        return [
+            f"dbapi: targets {', '.join(t.id for t in self.targets)}",
+            f"dbapi: reports to {self.settings.report_dir}",
+        ]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "dbapi_target" in metafunc.fixturenames:
+            metafunc.parametrize(
+                "dbapi_target", self.targets, ids=[t.id for t in self.targets], indirect=True
+            )
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            target = _item_target(item)
+            if target is None:
+                continue
+            clauses = list(dict.fromkeys(
+                str(cid) for mark in item.iter_markers("pep249") for cid in mark.args
+            ))
+            item.user_properties.append((PROP_TARGET, target.id))
+            item.user_properties.append((PROP_CLAUSES, clauses))
+            declared = [target.profile.expected_failures[c] for c in clauses
+                        if c in target.profile.expected_failures]
+            if declared:
+                item.add_marker(pytest.mark.xfail(
+                    reason="declared deviation: " + "; ".join(declared), strict=True
+                ))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # On the controller this also sees every worker's reports (pytest-xdist).
+        if self.collector is not None:
+            self.collector.add(report)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.collector is None or session.config.option.collectonly:
+            return
+        self.reports = self.collector.build()
+        write_reports(self.reports, self.settings.report_dir)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.reports:
+            return
+        terminalreporter.write_sep("=", "PEP 249 conformance")
+        for line in terminal_lines(self.reports):
+            terminalreporter.write_line(line)
+        unknown = sorted({cid for r in self.reports for cid in r["unknown_clause_ids"]})
+        if unknown:
+            terminalreporter.write_line(f"clause ids not in the checklist: {', '.join(unknown)}")
+        terminalreporter.write_line(f"reports written to {self.settings.report_dir}")
+
+
+ACTIVE_RUN = "dbapi-conformance-run"
+
+
+def active_run(config: pytest.Config) -> ActiveRun | None:
+    """The ActiveRun of ``config``, or None when the plugin is inert."""
+    run = config.pluginmanager.get_plugin(ACTIVE_RUN)
+    return run if isinstance(run, ActiveRun) else None
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from dbapi_conformance.harness import hooks
+
+    pluginmanager.add_hookspecs(hooks)
+
+
+def suite_dir() -> Path:
+    """Directory of the installed conformance suite; UsageError when it is missing."""
+    spec = importlib.util.find_spec(SUITE_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise pytest.UsageError(f"the conformance suite {SUITE_PACKAGE} is not installed")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here too so that --strict-markers works in a directory without an ini file.
+    config.addinivalue_line("markers", "pep249(*clause_ids): the PEP 249 clause IDs a test checks")
+    config.addinivalue_line(
+        "markers", "dbapi_requires(*capabilities): capabilities a conformance test needs"
+    )
+    settings = read_settings(config)
+    if not settings.active:
+        return
+    targets = build_targets(config, settings)
+    config.pluginmanager.register(ActiveRun(config, settings, targets), ACTIVE_RUN)
+    # Without explicit paths, run the installed suite instead of testpaths/the current dir.
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [str(suite_dir())]
+        # dbapi_conformance is a namespace package: without this pytest names the suite's
+        # modules "suites.pep249.test_x", putting a generic top-level "suites" into
+        # sys.modules (design.md "Layout"). There is no public setter for an ini value.
+        if hasattr(config, "_inicache"):
+            config._inicache["consider_namespace_packages"] = True
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = active_run(config)
+    if run is not None:
+        config.pluginmanager.unregister(run)
+
+
+def _target_meta(target: Target) -> dict[str, Any]:
+    return {
+        "database": target.database,
+        "driver": target.driver,
+        "reference": target.profile.reference,
+        "server": target.server,
+        "server_kind": target.server_kind,
+        "capabilities_absent": target.capabilities.as_dict(),
+        "known_deviations": dict(target.profile.known_deviations),
+    }
+
+
+def _item_target(item: pytest.Item) -> Target | None:
+    callspec = getattr(item, "callspec", None)
+    target = callspec.params.get("dbapi_target") if callspec else None
+    return target if isinstance(target, Target) else None
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+def _not_applicable(node: pytest.Item, reason: str) -> None:
+    node.user_properties.append((PROP_NA, reason))
+    pytest.skip(f"n/a: {reason}")
+
+
+@pytest.fixture(scope="session")
+def _dbapi_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
+    """The session's server backends (one pool per xdist worker)."""
+    pool = ServerPool(tmp_path_factory.mktemp("dbapi"))
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def dbapi_target(request: pytest.FixtureRequest) -> Target:
+    """The Target under test; skips as n/a when a ``dbapi_requires`` capability is absent."""
+    target = getattr(request, "param", None)
+    if not isinstance(target, Target):
+        pytest.skip("dbapi-conformance is not configured: run pytest with --dbapi-driver=MODULE")
+    for mark in request.node.iter_markers("dbapi_requires"):
+        for name in mark.args:
+            if not target.capabilities.has(name):  # ValueError for an unknown name
+                _not_applicable(request.node, f"{name}: {target.capabilities.reason(name)}")
+    return target
+
+
+@pytest.fixture
+def dbapi_module(dbapi_target: Target, request: pytest.FixtureRequest) -> ModuleType:
+    """The imported driver module."""
+    module = importlib.import_module(dbapi_target.driver)
+    run = active_run(request.config)
+    if run is not None:
+        run.announce(request.node, dbapi_target, PROP_DRIVER, driver_info(module))
+    return module
+
+
+@pytest.fixture
+def dbapi_server(
+    dbapi_target: Target,
+    dbapi_module: ModuleType,
+    _dbapi_pool: ServerPool,
+    request: pytest.FixtureRequest,
+) -> Endpoint:
+    """The running server of the target (started once per session); skips when none can run.
+
+    For an embedded database (no server) ``data_dir`` is a fresh directory per test, so
+    tests share no files: nothing a failed test leaves behind (open handles, locks) leaks.
+    """
+    try:
+        endpoint = _dbapi_pool.endpoint(dbapi_target)
+    except ServerUnavailable as exc:
+        pytest.skip(f"{dbapi_target.id}: {exc}")
+    if endpoint.kind == "none" and endpoint.data_dir is not None:
+        test_dir = Path(tempfile.mkdtemp(prefix="test_", dir=endpoint.data_dir))
+        endpoint = dataclasses.replace(endpoint, data_dir=test_dir)
+    fill_server_version(
+        endpoint, dbapi_target, lambda: dbapi_target.profile.connect(dbapi_module, endpoint)
+    )
+    run = active_run(request.config)
+    if run is not None:
+        run.announce(request.node, dbapi_target, PROP_SERVER,
+                     {**endpoint.describe(), "spec": dbapi_target.server})
+    return endpoint
+
+
+@pytest.fixture
+def dbapi_connect(
+    dbapi_target: Target, dbapi_module: ModuleType, dbapi_server: Endpoint
+) -> Iterator[ConnectionFactory]:
+    """``dbapi_connect()`` returns a new open connection; all are closed at teardown."""
+    factory = ConnectionFactory(lambda: dbapi_target.profile.connect(dbapi_module, dbapi_server))
+    yield factory
+    factory.teardown()
+
+
+@pytest.fixture
+def dbapi_connection(dbapi_connect: Callable[[], Any]) -> Any:
+    """One open connection of the target (closed at teardown)."""
+    return dbapi_connect()
+
+
+@pytest.fixture
+def dbapi_cursor(dbapi_connection: Any) -> Iterator[Any]:
+    """A cursor of ``dbapi_connection`` (closed at teardown, errors ignored)."""
+    cursor = dbapi_connection.cursor()
+    yield cursor
+    try:
+        cursor.close()
+    except Exception:  # the test may have closed it or its connection already
+        pass
+
+
+@pytest.fixture
+def dbapi_table(
+    dbapi_target: Target, dbapi_connect: Callable[[], Any], request: pytest.FixtureRequest
+) -> Callable[..., str]:
+    """``dbapi_table(shape="basic")`` creates a fresh table (t_<8 hex>) and returns its name.
+
+    Shapes: "basic" (id, name) and "types" (id + one column per type family of
+    ``dbapi_target.sql``). Tables are dropped at teardown, after the test's connections are
+    closed; errors at drop are ignored.
+    """
+    defer = getattr(dbapi_connect, "defer", None) or request.addfinalizer
+    return make_table_factory(dbapi_target.sql, dbapi_connect, defer)
+
+
+@pytest.fixture
+def dbapi_params(dbapi_module: ModuleType) -> Params:
+    """Placeholders and parameter objects in the module's paramstyle (harness/params.py)."""
+    return Params(getattr(dbapi_module, "paramstyle", None))
+
+
+@pytest.fixture
+def dbapi_observe(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """``dbapi_observe(clause_id, text)`` records what was observed (MAY/UNSPEC clauses)."""
+
+    def observe(clause_id: str, text: Any) -> None:
+        request.node.user_properties.append((PROP_OBSERVED, [str(clause_id), trim(text)]))
+
+    return observe
+
+
+@pytest.fixture
+def dbapi_optional(request: pytest.FixtureRequest) -> Callable[[Any, str], Any]:
+    """``dbapi_optional(obj, name)``: getattr, or skip as n/a when the extension is absent."""
+
+    def optional(obj: Any, name: str) -> Any:
+        try:
+            return getattr(obj, name)
+        except AttributeError:
+            _not_applicable(request.node, f"optional extension {name} not implemented")
+
+    return optional

@@ -1,0 +1,1 @@
+"""Conformance suites run by the dbapi_conformance pytest plugin."""

@@ -1,0 +1,1 @@
+"""The PEP 249 conformance suite; every test carries its clause IDs."""

@@ -1,0 +1,399 @@
+"""The plugin inside pytest runs (pytester): inertness, options, targets, args, fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dbapi_conformance.harness.plugin import active_run, suite_dir
+
+#: A conftest certifying the standard library's sqlite3 through the profile hook.
+SQLITE_CONFTEST = """
+from dbapi_conformance.harness import Capabilities, DriverProfile, SqlProfile
+
+SQL = SqlProfile(types={"int": "INTEGER", "bigint": "INTEGER", "float": "REAL",
+                        "text": "TEXT", "binary": "BLOB"})
+
+def _connect(module, endpoint):
+    return module.connect(endpoint.data_dir / "db.sqlite", timeout=1)
+
+def pytest_dbapi_profile(config, driver):
+    if driver != "sqlite3":
+        return None
+    return DriverProfile(
+        module="sqlite3", database="sqlite", server="none", connect=_connect, sql=SQL,
+        capabilities=Capabilities({"callproc": "SQLite has no stored procedures"}),
+    )
+"""
+
+
+def _run(config: pytest.Config):
+    run = active_run(config)
+    assert run is not None, "the plugin should be active"
+    return run
+
+
+# --- inert without options ------------------------------------------------------------------
+
+
+def test_plugin_is_inert_without_options(pytester):
+    pytester.makepyfile(
+        test_plain="""
+        import pytest
+
+        def test_plain():
+            assert 1 + 1 == 2
+
+        @pytest.mark.pep249("GLB-APILEVEL-1")
+        def test_conformance(dbapi_target):
+            raise AssertionError("must not run")
+        """
+    )
+    result = pytester.runpytest("-rs", "--strict-markers")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*run pytest with --dbapi-driver=MODULE*"])
+    result.stdout.no_fnmatch_line("*dbapi: targets*")
+    result.stdout.no_fnmatch_line("*PEP 249 conformance*")
+    assert not (pytester.path / "reports").exists()
+    config = pytester.parseconfigure()
+    assert active_run(config) is None
+    assert config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR
+
+
+def test_markers_are_registered_for_strict_markers(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.pep249("GLB-APILEVEL-1")
+        @pytest.mark.dbapi_requires("transactions")
+        def test_marked():
+            pass
+        """
+    )
+    result = pytester.runpytest("--strict-markers")
+    result.assert_outcomes(passed=1)
+
+
+def test_other_options_need_a_driver(pytester):
+    result = pytester.runpytest("--dbapi-server=mock")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--dbapi-server needs --dbapi-driver=MODULE*"])
+
+
+# --- options and targets ----------------------------------------------------------------------
+
+
+def test_options_give_targets(pytester, tmp_path):
+    config = pytester.parseconfigure(
+        "--dbapi-driver=cratedb", "--dbapi-driver=crate.client",
+        "--dbapi-server=mock", "--dbapi-server=http://127.0.0.1:4200",
+        f"--dbapi-report={tmp_path / 'out'}",
+    )
+    run = _run(config)
+    assert [t.id for t in run.targets] == [
+        "cratedb-mock", "cratedb-url", "crate.client-cratedb-mock", "crate.client-cratedb-url"]
+    ref, url = run.targets[0], run.targets[1]
+    assert (ref.driver, ref.database, ref.server_kind) == (
+        "dbapi_conformance.drivers.cratedb", "cratedb", "mock")
+    assert (url.server, url.server_kind) == ("http://127.0.0.1:4200", "url")
+    assert ref.capabilities.has("transactions") is False
+    assert ref.sql.refresh == "REFRESH TABLE {table}"
+    assert run.settings.report_dir == tmp_path / "out"
+
+
+def test_report_dir_defaults_to_invocation_dir(pytester):
+    run = _run(pytester.parseconfigure("--dbapi-driver=crate", "--dbapi-report=rel"))
+    assert [t.id for t in run.targets] == ["crate.client-cratedb-mock"]
+    assert run.settings.report_dir == pytester.path / "rel"
+    run = _run(pytester.parseconfigure("--dbapi-driver=crate"))
+    assert run.settings.report_dir == pytester.path / "reports"
+
+
+def test_reference_short_name_expands_to_installed_drivers(pytester):
+    run = _run(pytester.parseconfigure("--dbapi-driver=reference"))
+    assert [(t.id, t.driver) for t in run.targets] == [
+        ("cratedb-mock", "dbapi_conformance.drivers.cratedb")]
+
+
+def test_environment_and_ini_configure_the_plugin(pytester, monkeypatch):
+    monkeypatch.setenv("DBAPI_DRIVER", "crate.client")
+    monkeypatch.setenv("DBAPI_SERVER", "mock,container")
+    run = _run(pytester.parseconfigure())
+    assert [t.id for t in run.targets] == [
+        "crate.client-cratedb-mock", "crate.client-cratedb-container"]
+    monkeypatch.delenv("DBAPI_DRIVER")
+    monkeypatch.delenv("DBAPI_SERVER")
+    pytester.makeini("[pytest]\ndbapi_driver = cratedb\ndbapi_server = db.example:4200\n")
+    run = _run(pytester.parseconfigure())
+    assert [t.id for t in run.targets] == ["cratedb-url"]
+    # The command line wins over the ini file.
+    run = _run(pytester.parseconfigure("--dbapi-server=mock"))
+    assert [t.id for t in run.targets] == ["cratedb-mock"]
+
+
+def test_database_option_overrides_the_inferred_one(pytester):
+    run = _run(pytester.parseconfigure("--dbapi-driver=crate.client", "--dbapi-database=ignite"))
+    assert [t.id for t in run.targets] == ["crate.client-ignite-mock"]
+    assert run.targets[0].db.slug == "ignite"
+
+
+def test_two_url_servers_get_distinct_ids(pytester):
+    run = _run(pytester.parseconfigure(
+        "--dbapi-driver=cratedb", "--dbapi-server=h1:4200", "--dbapi-server=h2:4200"))
+    assert [t.id for t in run.targets] == ["cratedb-url", "cratedb-url-2"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dbapi-driver=no_such_driver_module"], "*cannot find the module 'no_such_driver*"),
+        (["--dbapi-driver=json"], "*no driver profile for 'json'*pytest_dbapi_profile*"),
+        (["--dbapi-driver=cratedb", "--dbapi-server=contianer"], "*use mock, container, or an*"),
+        (["--dbapi-driver=cratedb", "--dbapi-server=http://h:99999"], "*bad port*"),
+        (["--dbapi-driver=exasol"], "*cannot find the module 'dbapi_conformance.drivers.exasol'*"),
+    ],
+)
+def test_bad_configuration_is_a_usage_error(pytester, args, message):
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_hook_profile_for_an_unknown_database_needs_sql(pytester):
+    pytester.makeconftest(
+        """
+        from dbapi_conformance.harness import DriverProfile
+
+        def pytest_dbapi_profile(config, driver):
+            return DriverProfile(module=driver, database="mysterydb", connect=None)
+        """
+    )
+    result = pytester.runpytest("--dbapi-driver=sqlite3")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*database 'mysterydb'*must supply sql=SqlProfile*"])
+
+
+def test_hook_returning_a_wrong_type_is_a_usage_error(pytester):
+    pytester.makeconftest("def pytest_dbapi_profile(config, driver):\n    return {'x': 1}\n")
+    result = pytester.runpytest("--dbapi-driver=sqlite3")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*returned dict for 'sqlite3', expected a DriverProfile*"])
+
+
+def test_hook_profile_embedded_target(pytester):
+    pytester.makeconftest(SQLITE_CONFTEST)
+    run = _run(pytester.parseconfigure("--dbapi-driver=sqlite3", "--dbapi-server=container"))
+    target = run.targets[0]
+    # An embedded database ignores --dbapi-server and has no server part in its id.
+    assert [t.id for t in run.targets] == ["sqlite3-sqlite"]
+    assert (target.server, target.server_kind, target.db) == ("none", "none", None)
+    assert target.capabilities.reason("callproc") == "SQLite has no stored procedures"
+
+
+# --- args replacement ------------------------------------------------------------------------
+
+
+def test_without_paths_the_installed_suite_runs(pytester):
+    config = pytester.parseconfigure("--dbapi-driver=crate.client")
+    assert config.args == [str(suite_dir())]
+    assert suite_dir().name == "pep249"
+    assert (suite_dir() / "__init__.py").is_file()
+
+
+def test_testpaths_do_not_win_over_the_suite(pytester):
+    pytester.makeini("[pytest]\ntestpaths = tests\n")
+    pytester.mkdir("tests")
+    config = pytester.parseconfigure("--dbapi-driver=crate.client")
+    assert config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    assert config.args == [str(suite_dir())]
+    assert active_run(pytester.parseconfigure()) is None
+
+
+def test_explicit_paths_are_kept(pytester):
+    pytester.makepyfile(test_mine="def test_x():\n    pass\n")
+    config = pytester.parseconfigure("--dbapi-driver=crate.client", "test_mine.py")
+    assert config.args == ["test_mine.py"]
+
+
+def test_installed_suite_is_collected_with_importlib_mode(pytester):
+    if not any(suite_dir().glob("test_*.py")):
+        pytest.skip("the conformance suite has no test files yet")
+    pytester.makeconftest(SQLITE_CONFTEST)
+    result = pytester.runpytest("--dbapi-driver=sqlite3", "--import-mode=importlib",
+                                "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    lines = [line for line in result.outlines if "::" in line]
+    assert lines, result.outlines
+    assert all(line.endswith("]") and "sqlite3-sqlite" in line for line in lines)
+    assert any("test_module.py::" in line for line in lines)
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+def test_fixtures_end_to_end_with_sqlite(pytester):
+    pytester.makeconftest(SQLITE_CONFTEST)
+    pytester.makepyfile(
+        test_fixtures="""
+        import pytest
+
+        SEEN = {}
+
+        @pytest.mark.pep249("GLB-PARAM-3")
+        def test_table_connect_params(dbapi_target, dbapi_connect, dbapi_table, dbapi_params,
+                                      dbapi_module, dbapi_server):
+            assert dbapi_target.id == "sqlite3-sqlite"
+            assert dbapi_module.__name__ == "sqlite3"
+            assert dbapi_server.kind == "none" and dbapi_server.data_dir.is_dir()
+            basic, typed = dbapi_table(), dbapi_table("types")
+            assert basic != typed and basic.startswith("t_") and len(basic) == 10
+            a, b = dbapi_connect(), dbapi_connect()
+            assert a is not b
+            cur = a.cursor()
+            cur.execute(dbapi_params.sql(f"INSERT INTO {basic} (id, name) VALUES ({{}}, {{}})"),
+                        dbapi_params.args(7, "seven"))
+            a.commit()
+            dbapi_target.sql.after_write(cur, basic)
+            other = b.cursor()
+            other.execute(f"SELECT id, name FROM {basic}")
+            assert other.fetchall() == [(7, "seven")]
+            other.execute(f"SELECT * FROM {typed}")
+            assert [d[0] for d in other.description] == ["id", "int", "bigint", "float",
+                                                         "text", "binary"]
+            SEEN["conns"] = [a, b]
+            SEEN["db"] = dbapi_server.data_dir / "db.sqlite"
+            SEEN["tables"] = [basic, typed]
+
+        def test_connections_closed_and_tables_dropped(dbapi_module):
+            import sqlite3
+            for conn in SEEN["conns"]:
+                with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+                    conn.cursor()
+            check = sqlite3.connect(SEEN["db"])
+            names = {r[0] for r in check.execute("SELECT name FROM sqlite_master")}
+            check.close()
+            assert not names & set(SEEN["tables"])
+
+        def test_cursor_fixture(dbapi_cursor, dbapi_connection):
+            assert dbapi_cursor.connection is dbapi_connection
+            SEEN["cursor"] = dbapi_cursor
+
+        def test_cursor_closed(dbapi_module):
+            import sqlite3
+            with pytest.raises(sqlite3.ProgrammingError):
+                SEEN["cursor"].execute("SELECT 1")
+
+        def test_table_dropped_even_if_the_test_dropped_it(dbapi_connection, dbapi_table):
+            name = dbapi_table()
+            dbapi_connection.execute(f"DROP TABLE {name}")
+            dbapi_connection.close()  # the teardown's second close is ignored
+        """
+    )
+    result = pytester.runpytest("--dbapi-driver=sqlite3", "test_fixtures.py")
+    result.assert_outcomes(passed=5)
+
+
+def test_fixture_override_of_dbapi_connect(pytester):
+    pytester.makeconftest(
+        SQLITE_CONFTEST
+        + """
+import pytest, sqlite3
+
+OPENED = []
+
+@pytest.fixture
+def dbapi_connect(tmp_path):
+    def connect():
+        conn = sqlite3.connect(tmp_path / "own.sqlite")
+        OPENED.append(conn)
+        return conn
+    yield connect
+    for conn in OPENED:
+        conn.close()
+"""
+    )
+    pytester.makepyfile(
+        test_override="""
+        import conftest
+
+        def test_uses_override(dbapi_connection, dbapi_table):
+            name = dbapi_table()
+            # dbapi_connection and dbapi_table both went through the overriding fixture.
+            assert conftest.OPENED[0] is dbapi_connection
+            assert len(conftest.OPENED) == 2
+            assert dbapi_connection.execute(f"SELECT * FROM {name}").fetchall() == []
+        """
+    )
+    result = pytester.runpytest("--dbapi-driver=sqlite3", "test_override.py")
+    result.assert_outcomes(passed=1)
+
+
+def test_ignite_target_skips_without_a_mock_server(pytester):
+    pytester.makeconftest(
+        """
+        from dbapi_conformance.harness import DriverProfile
+
+        def pytest_dbapi_profile(config, driver):
+            # sqlite3 posing as a driver for Ignite, so that the target needs the ignite mock.
+            return DriverProfile(module=driver, database="ignite",
+                                 connect=lambda module, endpoint: module.connect(":memory:"))
+        """
+    )
+    pytester.makepyfile(
+        test_ignite="""
+        import pytest
+
+        @pytest.mark.pep249("MOD-CONNECT-1")
+        def test_connect(dbapi_connection):
+            raise AssertionError("must not run")
+
+        @pytest.mark.pep249("GLB-APILEVEL-1")
+        def test_module_only(dbapi_module):
+            assert isinstance(dbapi_module.apilevel, str)
+        """
+    )
+    result = pytester.runpytest("--dbapi-driver=sqlite3", "-rs", "test_ignite.py")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*sqlite3-ignite-mock: no ignite mock server in this version*"])
+
+
+def test_optional_and_requires_skip_as_not_applicable(pytester):
+    pytester.makeconftest(SQLITE_CONFTEST)
+    pytester.makepyfile(
+        test_na="""
+        import pytest
+
+        @pytest.mark.pep249("CUR-CALLPROC-2")
+        @pytest.mark.dbapi_requires("callproc")
+        def test_callproc(dbapi_cursor):
+            raise AssertionError("must not run")
+
+        @pytest.mark.pep249("EXT-SCROLL-1")
+        def test_scroll(dbapi_cursor, dbapi_optional):
+            dbapi_optional(dbapi_cursor, "scroll")
+            raise AssertionError("must not run")
+
+        @pytest.mark.pep249("EXT-CURCONN-1")
+        def test_present(dbapi_cursor, dbapi_optional, dbapi_connection):
+            assert dbapi_optional(dbapi_cursor, "connection") is dbapi_connection
+
+        @pytest.mark.dbapi_requires("no_such_capability")
+        def test_unknown_capability(dbapi_target):
+            pass
+        """
+    )
+    result = pytester.runpytest("--dbapi-driver=sqlite3", "-rs", "test_na.py")
+    result.assert_outcomes(passed=1, skipped=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "*n/a: callproc: SQLite has no stored procedures*",
+        "*n/a: optional extension scroll not implemented*",
+    ])
+    result.stdout.fnmatch_lines(["*unknown capability 'no_such_capability'*"])
+
+
+def test_harness_files_exist():
+    root = Path(__file__).resolve().parents[1] / "harness"
+    names = {p.name for p in root.glob("*.py")}
+    assert {"plugin.py", "hooks.py", "profiles.py", "databases.py", "servers.py",
+            "report.py"} <= names

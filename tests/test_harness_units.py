@@ -1,0 +1,315 @@
+"""Unit tests of the harness building blocks (no pytest run inside a run)."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+from dbapi_conformance.harness.capabilities import KNOWN_CAPABILITIES, Capabilities
+from dbapi_conformance.harness.clauses import LEVELS, clause_index, load_clauses
+from dbapi_conformance.harness.databases import CRATEDB, DATABASES, get_database
+from dbapi_conformance.harness.endpoint import Endpoint, endpoint_from_url
+from dbapi_conformance.harness.params import Params
+from dbapi_conformance.harness.profiles import (
+    DriverProfile,
+    builtin_profile,
+    connect_crate_client,
+    connect_pyignite_dbapi,
+    connect_reference_cratedb,
+    driver_info,
+    expand_driver_names,
+)
+from dbapi_conformance.harness.report import (
+    CaseResult,
+    aggregate_clause,
+    summarize,
+    trim,
+    verdicts,
+)
+from dbapi_conformance.harness.sqlprofile import SqlProfile
+
+# --- capabilities -----------------------------------------------------------------------
+
+
+def test_capabilities_has_and_reason():
+    caps = Capabilities({"callproc": "no stored procedures"})
+    assert caps.has("callproc") is False
+    assert caps.reason("callproc") == "no stored procedures"
+    assert caps.has("transactions") is True
+    assert caps.reason("transactions") == ""
+    assert caps.as_dict() == {"callproc": "no stored procedures"}
+
+
+def test_capabilities_merge_keeps_both_and_prefers_the_second_reason():
+    db = Capabilities({"callproc": "db: none", "binary": "db: no blobs"})
+    driver = Capabilities({"binary": "driver: no Binary()", "scroll": "driver: no scroll"})
+    merged = db.merged(driver)
+    assert merged.as_dict() == {
+        "binary": "driver: no Binary()",
+        "callproc": "db: none",
+        "scroll": "driver: no scroll",
+    }
+
+
+def test_capabilities_reject_unknown_names_and_empty_reasons():
+    with pytest.raises(ValueError, match="unknown capability 'transaction'"):
+        Capabilities({"transaction": "typo"})
+    with pytest.raises(ValueError, match="without a reason"):
+        Capabilities({"callproc": "  "})
+    with pytest.raises(ValueError, match="unknown capability 'bogus'"):
+        Capabilities().has("bogus")
+
+
+def test_known_capabilities_cover_the_agreed_names():
+    agreed = {"transactions", "rollback", "callproc", "nextset", "tpc", "binary", "time_type",
+              "date_type", "decimal_type", "lastrowid", "autocommit_attribute",
+              "multiple_result_sets", "scroll", "threadsafety_stress"}
+    assert agreed <= KNOWN_CAPABILITIES
+
+
+# --- SqlProfile ---------------------------------------------------------------------------
+
+
+def test_cratedb_basic_and_types_ddl():
+    sql = CRATEDB.sql
+    assert sql.create_table("t_0123abcd") == (
+        'CREATE TABLE t_0123abcd ("id" INTEGER PRIMARY KEY, "name" TEXT)'
+    )
+    assert sql.create_table("t_1", "types") == (
+        'CREATE TABLE t_1 ("id" INTEGER PRIMARY KEY, "int" INTEGER, "bigint" BIGINT, '
+        '"float" DOUBLE PRECISION, "text" TEXT, "bool" BOOLEAN, '
+        '"timestamp" TIMESTAMP WITHOUT TIME ZONE)'
+    )
+    assert sql.type_columns() == ["int", "bigint", "float", "text", "bool", "timestamp"]
+    assert sql.drop_table("t_1") == "DROP TABLE IF EXISTS t_1"
+
+
+def test_sqlprofile_cast_quote_and_errors():
+    sql = SqlProfile(types={"int": "INTEGER", "text": "TEXT", "binary": None})
+    assert sql.cast("?", "int") == "CAST(? AS INTEGER)"
+    assert sql.quote_identifier("int") == '"int"'
+    assert sql.has_type("binary") is False
+    with pytest.raises(ValueError, match="'binary' is not available"):
+        sql.cast("?", "binary")
+    with pytest.raises(ValueError, match="unknown table shape 'wide'"):
+        sql.create_table("t_1", "wide")
+    with pytest.raises(ValueError, match="not a plain SQL identifier"):
+        sql.create_table("t; DROP TABLE x", "basic")
+    with pytest.raises(ValueError, match="unknown type families"):
+        SqlProfile(types={"int": "INTEGER", "text": "TEXT", "money": "MONEY"})
+    with pytest.raises(ValueError, match="needs the 'text' family"):
+        SqlProfile(types={"int": "INTEGER"})
+
+
+def test_after_write_runs_the_refresh_on_the_cursor():
+    executed = []
+    cursor = types.SimpleNamespace(execute=executed.append)
+    CRATEDB.sql.after_write(cursor, "t_abc")
+    SqlProfile(types={"int": "INTEGER", "text": "TEXT"}).after_write(cursor, "t_abc")
+    assert executed == ["REFRESH TABLE t_abc"]
+
+
+def test_cratedb_profile_declares_capabilities_with_reasons():
+    caps = CRATEDB.capabilities
+    for name in ("transactions", "rollback", "callproc", "nextset", "tpc", "binary",
+                 "time_type", "date_type", "lastrowid"):
+        assert caps.has(name) is False, name
+        assert len(caps.reason(name)) > 20, name
+    assert "ROLLBACK is a syntax error" in caps.reason("transactions")
+    assert caps.has("threadsafety_stress") is True
+    assert CRATEDB.sql.types["decimal"] is None and CRATEDB.sql.types["date"] is None
+    assert CRATEDB.sql.refresh == "REFRESH TABLE {table}"
+    assert CRATEDB.mock == "dbapi_conformance.mockservers.cratedb.server:MockServer"
+
+
+def test_database_stubs():
+    assert sorted(DATABASES) == ["cratedb", "exasol", "ignite", "voltdb"]
+    assert get_database("ignite").no_mock == "no ignite mock server in this version"
+    assert get_database("ignite").default_port == 10800
+    assert get_database("voltdb").default_port == 21212
+    assert get_database("exasol").default_port == 8563
+    assert get_database("nosuchdb") is None
+
+
+# --- params -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("style", "sql", "args"),
+    [
+        ("qmark", "INSERT INTO t VALUES (?, ?)", (1, "x")),
+        ("numeric", "INSERT INTO t VALUES (:1, :2)", (1, "x")),
+        ("named", "INSERT INTO t VALUES (:p1, :p2)", {"p1": 1, "p2": "x"}),
+        ("format", "INSERT INTO t VALUES (%s, %s)", (1, "x")),
+        ("pyformat", "INSERT INTO t VALUES (%(p1)s, %(p2)s)", {"p1": 1, "p2": "x"}),
+    ],
+)
+def test_params_per_style(style, sql, args):
+    p = Params(style)
+    assert p.sql("INSERT INTO t VALUES ({}, {})") == sql
+    assert p.args(1, "x") == args
+
+
+def test_params_leave_other_text_alone_and_reject_bad_styles():
+    assert Params("qmark").sql("SELECT '{x}', {} , '%'") == "SELECT '{x}', ? , '%'"
+    assert Params("qmark").args() == ()
+    with pytest.raises(ValueError, match="paramstyle 'dollar' is not one of"):
+        Params("dollar")
+    with pytest.raises(ValueError, match="paramstyle None"):
+        Params(None)
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+def test_endpoint_from_url_variants():
+    ep = endpoint_from_url("http://u%40x:p%3Aw@db.example:4201/", default_user="crate")
+    assert (ep.url, ep.host, ep.port, ep.user, ep.password) == (
+        "http://db.example:4201", "db.example", 4201, "u@x", "p:w")
+    ep = endpoint_from_url("localhost", scheme="http", default_port=4200, default_user="crate")
+    assert (ep.url, ep.address, ep.user, ep.password) == (
+        "http://localhost:4200", "localhost:4200", "crate", None)
+    ep = endpoint_from_url("[::1]:10800", scheme="tcp")
+    assert (ep.host, ep.port, ep.address, ep.url) == ("::1", 10800, "[::1]:10800",
+                                                       "tcp://[::1]:10800")
+    with pytest.raises(ValueError, match="bad port"):
+        endpoint_from_url("http://h:99999")
+    with pytest.raises(ValueError, match="no host"):
+        endpoint_from_url("http://:4200")
+
+
+# --- driver profiles ----------------------------------------------------------------------
+
+
+def test_expand_driver_names():
+    assert expand_driver_names(["cratedb", "crate", "crate.client", "x.y", "cratedb"]) == [
+        "dbapi_conformance.drivers.cratedb", "crate.client", "x.y"]
+    # Only reference drivers whose package exists: this version ships cratedb.
+    assert expand_driver_names(["reference"]) == ["dbapi_conformance.drivers.cratedb"]
+    assert expand_driver_names(["exasol"]) == ["dbapi_conformance.drivers.exasol"]
+
+
+def test_builtin_profiles_infer_the_database():
+    assert builtin_profile("crate.client").database == "cratedb"
+    assert builtin_profile("pyignite_dbapi").database == "ignite"
+    assert builtin_profile("pyignite_dbapi").mock_runner == "subprocess"
+    ref = builtin_profile("dbapi_conformance.drivers.cratedb")
+    assert (ref.database, ref.reference) == ("cratedb", True)
+    assert builtin_profile("dbapi_conformance.drivers.voltdb").database == "voltdb"
+    assert builtin_profile("psycopg") is None
+    assert builtin_profile("crate.client").known_deviations == {}
+
+
+def _recording_module():
+    calls = []
+
+    def connect(*args, **kwargs):
+        calls.append((args, kwargs))
+        return "conn"
+
+    return types.SimpleNamespace(connect=connect), calls
+
+
+def test_connect_callables_pass_the_documented_arguments():
+    ep = Endpoint(kind="mock", url="http://127.0.0.1:4321", host="127.0.0.1", port=4321,
+                  user="crate", password=None)
+    module, calls = _recording_module()
+    assert connect_reference_cratedb(module, ep) == "conn"
+    assert connect_crate_client(module, ep) == "conn"
+    assert connect_pyignite_dbapi(module, Endpoint(kind="url", host="h", port=10800,
+                                                  user="ignite", password="pw")) == "conn"
+    assert calls == [
+        ((), {"servers": "http://127.0.0.1:4321", "username": "crate", "password": None}),
+        (("http://127.0.0.1:4321",), {"username": "crate", "password": None}),
+        ((), {"address": ["h:10800"], "timeout": 10, "identity": "ignite", "secret": "pw"}),
+    ]
+
+
+def test_driver_profile_validates_its_fields():
+    def connect(module, endpoint):
+        return None
+
+    with pytest.raises(ValueError, match="server must be None or 'none'"):
+        DriverProfile(module="m", database="d", connect=connect, server="mock")
+    with pytest.raises(ValueError, match="mock_runner"):
+        DriverProfile(module="m", database="d", connect=connect, mock_runner="fork")
+
+
+def test_driver_info_reads_globals_and_versions():
+    import sqlite3
+
+    info = driver_info(sqlite3)
+    assert info["module"] == "sqlite3"
+    assert info["apilevel"] == "2.0" and info["paramstyle"] == "qmark"
+    assert info["version"].endswith("standard library")
+    crate_client = pytest.importorskip("crate.client")
+    info = driver_info(crate_client)
+    assert info["version"] == crate_client.__version__
+    assert info["paramstyle"] == "pyformat"
+
+
+# --- clauses and aggregation --------------------------------------------------------------
+
+
+def test_clauses_load():
+    clauses = load_clauses()
+    assert len(clauses) == 126
+    assert {c["level"] for c in clauses} == set(LEVELS)
+    assert clause_index()["GLB-APILEVEL-1"]["level"] == "MUST"
+
+
+def _t(outcome, detail=None, observations=()):
+    return CaseResult("t.py::x", "tgt", ["X"], outcome, detail, list(observations))
+
+
+@pytest.mark.parametrize(
+    ("level", "outcomes", "expected"),
+    [
+        ("MUST", ["pass", "fail"], "fail"),
+        ("MUST", ["pass", "xfail"], "xfail"),
+        ("MUST", ["xfail", "unexpected-pass"], "unexpected-pass"),
+        ("MUST", ["pass", "n/a"], "pass"),
+        ("MUST", ["n/a", "n/a"], "n/a"),
+        ("MUST", ["n/a", "skipped"], "skipped"),
+        ("MUST", [], "uncovered"),
+        ("MAY", ["pass"], "observed"),
+        ("UNSPEC", ["pass", "pass"], "observed"),
+        ("UNSPEC", ["fail"], "fail"),
+        ("OPT", ["n/a"], "n/a"),
+    ],
+)
+def test_aggregate_clause_rules(level, outcomes, expected):
+    assert aggregate_clause(level, [_t(o, f"d-{o}") for o in outcomes], [])["outcome"] == expected
+
+
+def test_aggregate_clause_details():
+    failed = aggregate_clause("MUST", [_t("pass"), _t("fail", "assert 1 == 2"),
+                                       _t("fail", "assert 1 == 2")], [])
+    assert failed["detail"] == "assert 1 == 2"
+    assert [t["outcome"] for t in failed["tests"]] == ["pass", "fail", "fail"]
+    observed = aggregate_clause("UNSPEC", [_t("pass")], ["returned None", "returned None"])
+    assert (observed["outcome"], observed["detail"], observed["observed"]) == (
+        "observed", "returned None", ["returned None"])
+    only_observed = aggregate_clause("MAY", [], ["seen elsewhere"])
+    assert (only_observed["outcome"], only_observed["detail"]) == ("observed", "seen elsewhere")
+
+
+def test_summary_and_verdicts():
+    clauses = [
+        {"level": "MUST", "outcome": "pass"},
+        {"level": "MUST", "outcome": "fail"},
+        {"level": "MUST", "outcome": "n/a"},
+        {"level": "SHOULD", "outcome": "uncovered"},
+        {"level": "MAY", "outcome": "observed"},
+    ]
+    summary = summarize(clauses)
+    assert summary["MUST"] == {"total": 3, "pass": 1, "fail": 1, "n/a": 1}
+    assert summary["SHOULD"] == {"total": 1, "pass": 0, "fail": 0, "n/a": 0, "uncovered": 1}
+    assert summary["MAY"] == {"total": 1, "observed": 1}
+    assert verdicts(summary) == {"MUST": "MUST 1/2", "SHOULD": "SHOULD 0/1", "OPT": "OPT 0/0"}
+
+
+def test_trim_makes_one_stable_line():
+    assert trim("assert x\n  where x = <Cursor object at 0x7f3bd2acc6c0>.rowcount") == (
+        "assert x where x = <Cursor object>.rowcount")
+    assert trim("a" * 500) == "a" * 399 + "…"
