@@ -1,0 +1,327 @@
+"""One CrateDB connection state and the execution of ``POST /_sql`` requests.
+
+CrateDB keeps a session per HTTP connection: user, schema (from ``Default-Schema`` on the
+first request, else ``doc``), ``SET`` values (cratedb.md 2.4). :class:`CrateSession` is that
+state plus one engine session; :meth:`CrateSession.handle` runs one decoded request and
+returns the HTTP status and JSON body, never raising for a client's mistake. Its calls
+block (DuckDB): the server runs them on worker threads, one at a time per connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from dbapi_conformance.drivers.wire.cratedb import (
+    SQLRequest,
+    bulk_item,
+    encode_bulk,
+    encode_error,
+    encode_result,
+    encode_rowcount,
+)
+from dbapi_conformance.mockservers.cratedb import errors as cerr
+from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
+from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
+from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
+from dbapi_conformance.mockservers.cratedb.statements import (
+    Statement,
+    not_a_statement,
+    number_qmarks,
+    split,
+)
+from dbapi_conformance.mockservers.cratedb.systables import NodeInfo, shards_view
+from dbapi_conformance.mockservers.cratedb.translate import DYNAMIC, Prepared, Translator, parse
+from dbapi_conformance.mockservers.cratedb.values import convert_param, guess_type, to_json
+from dbapi_conformance.mockservers.engine import errors as eng
+
+__all__ = ["ServerContext", "CrateSession"]
+
+log = logging.getLogger(__name__)
+
+_QUERY_WORDS = {"SELECT", "WITH", "VALUES", "INSERT", "UPDATE", "DELETE", "EXPLAIN"}
+_OBJECTS = ("OBJECT", "UNCHECKED_OBJECT", "GEO_SHAPE")
+_RETRIES = 5
+_CACHE_SIZE = 512
+
+
+@dataclass
+class ServerContext:
+    """What every session of one server shares, including a cache of translations (the
+    same statements come again and again; sqlglot takes most of a simple query's time)."""
+
+    engine: object
+    catalog: Catalog
+    version: str
+    node: NodeInfo | None = None
+    cache: OrderedDict = field(default_factory=OrderedDict)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cached(self, key, build):
+        with self.cache_lock:
+            found = self.cache.get(key)
+            if found is not None:
+                self.cache.move_to_end(key)
+                return found
+        value = build()
+        with self.cache_lock:
+            self.cache[key] = value
+            if len(self.cache) > _CACHE_SIZE:
+                self.cache.popitem(last=False)
+        return value
+
+
+def _full_type(column) -> str:
+    if column.type_name == "DECIMAL" and column.precision is not None:
+        return f"DECIMAL({column.precision},{column.scale or 0})"
+    return column.type_name
+
+
+def _compatible(t: CrateType, column) -> bool:
+    """Whether a provenance type fits the engine's result type (an alias may have hidden
+    an expression behind a column name)."""
+    if t is DYNAMIC:
+        return True
+    derived = from_duckdb_type(_full_type(column))
+    if derived.id == t.id or t.duck.upper() == _full_type(column).upper():
+        return True
+    if t.id.name in _OBJECTS and derived.id.name in _OBJECTS:
+        return True
+    return False
+
+
+class CrateSession:
+    """State of one client connection. ``user`` and ``schema`` come from the first request.
+    Not thread-safe: the server serialises calls per connection."""
+
+    def __init__(self, ctx: ServerContext, user: str, schema: str):
+        self.ctx = ctx
+        self.user = user
+        self.initial_schema = schema
+        self.schema = schema
+        self.settings: dict[str, str] = {}
+        self._engine_session = None
+
+    # --- state used by commands.py -----------------------------------------------------
+    @property
+    def catalog(self) -> Catalog:
+        return self.ctx.catalog
+
+    @property
+    def engine_session(self):
+        if self._engine_session is None:
+            session = self.ctx.engine.session()
+            # CrateDB divides integers like Java: 5 / 2 = 2
+            session.execute("SET integer_division = true")
+            # DuckDB draws a progress bar on stdout for long statements
+            session.execute("SET enable_progress_bar = false")
+            self._engine_session = session
+        return self._engine_session
+
+    def set_search_path(self, schema: str) -> None:
+        self.schema = schema
+
+    def show_settings(self) -> dict[str, str]:
+        return {**self.settings, "search_path": self.schema}
+
+    def relation(self, schema: str | None, name: str) -> Relation:
+        """A relation by (optional) schema and name; RelationUnknown otherwise."""
+        rel = self.catalog.get(schema or self.schema, name)
+        if rel is None:
+            raise cerr.relation_unknown(f"{schema}.{name}" if schema else name)
+        return rel
+
+    def translator(self) -> Translator:
+        return Translator(self.catalog, self.schema, self.user, self.ctx.version)
+
+    def prepare_query(self, text: str, args: list) -> tuple[Prepared, list]:
+        """Translate a query or DML text; returns the statement and its converted params."""
+        stmt = split(text)
+        tree = parse(stmt, number_qmarks(stmt))
+        prepared = self.translator().prepare(tree, len(args))
+        return prepared, self._params(prepared, args)
+
+    def run_ddl(self, statements, add: Relation | None, *, schema: str | None = None,
+                drop: Relation | None = None) -> int:
+        """Run DDL and the matching catalog change in one DuckDB transaction."""
+        if schema is not None:
+            self.ctx.engine.ensure_schema(schema)
+        session = self.engine_session
+        session.begin()
+        count = -1
+        try:
+            for sql, params in statements:
+                count = session.execute(sql, params).rowcount
+            if drop is not None:
+                for sql, params in self.catalog.forget_statements(drop.schema, drop.name):
+                    session.execute(sql, params)
+            if add is not None:
+                for sql, params in self.catalog.persist_statements(add):
+                    session.execute(sql, params)
+            session.commit()
+        except BaseException:
+            if session.in_transaction:
+                session.rollback()
+            raise
+        if drop is not None:
+            self.catalog.remove(drop.schema, drop.name)
+        if add is not None:
+            self.catalog.add(add)
+        if self.ctx.node is not None and (add is not None or drop is not None):
+            session.execute(shards_view(self.catalog, self.ctx.node))
+        return count
+
+    def interrupt(self) -> None:
+        """Stop the statement now running (from another thread); a no-op when idle."""
+        if self._engine_session is not None:
+            self._engine_session.interrupt()
+
+    def close(self) -> None:
+        if self._engine_session is not None:
+            self._engine_session.close()
+            self._engine_session = None
+
+    # --- requests ----------------------------------------------------------------------
+    def handle(self, request: SQLRequest, types: bool, error_trace: bool) -> tuple[int, bytes]:
+        """Run one request: (HTTP status, JSON body). Client errors become CrateDB error
+        bodies; an unexpected failure becomes a 5000 error, never an exception."""
+        start = time.perf_counter()
+        try:
+            stmt = split(request.stmt)
+            if request.bulk_args is not None:
+                results = self._bulk(stmt, request.bulk_args)
+                return 200, encode_bulk(results, _ms(start))
+            outcome = self._single(stmt, request.args)
+        except cerr.CrateError as err:
+            return err.status, encode_error(err.code, err.message,
+                                            cerr.error_trace(err) if error_trace else None)
+        except eng.EngineError as exc:
+            err = cerr.from_engine(exc)
+            return err.status, encode_error(err.code, err.message,
+                                            cerr.error_trace(err) if error_trace else None)
+        except Exception as exc:  # noqa: BLE001 - a mock bug must not kill the connection
+            log.exception("unexpected failure for %r", request.stmt[:200])
+            err = cerr.CrateError(5000, type(exc).__name__, str(exc))
+            return 500, encode_error(err.code, err.message,
+                                     cerr.error_trace(err) if error_trace else None)
+        if outcome.cols is None:
+            return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
+        col_types = [t.col_type for t in outcome.types] if types else None
+        return 200, encode_result(outcome.cols, col_types, outcome.rows, _ms(start))
+
+    def _single(self, stmt: Statement, args: list) -> Outcome:
+        if not stmt.toks:
+            return Outcome(0)
+        outcome = run_command(self, stmt)
+        if outcome is not None:
+            return outcome
+        first = stmt.words[0]
+        if first == "EXPLAIN":
+            return self._explain(stmt, args)
+        if first not in _QUERY_WORDS and stmt.toks[0].kind != "L_PAREN":
+            raise not_a_statement(stmt)
+        prepared, params = self._prepare(stmt, args)
+        return self._execute(prepared, params)
+
+    def _prepare(self, stmt: Statement, args: list) -> tuple[Prepared, list]:
+        def build() -> Prepared:
+            tree = parse(stmt, number_qmarks(stmt))
+            return self.translator().prepare(tree, len(args))
+
+        key = (stmt.text, self.schema, self.user, len(args), self.catalog.generation)
+        prepared = self.ctx.cached(key, build)
+        return prepared, self._params(prepared, args)
+
+    @staticmethod
+    def _params(prepared: Prepared, args: list) -> list:
+        return [convert_param(args[i], prepared.hints.get(i)) for i in prepared.order]
+
+    def _execute(self, prepared: Prepared, params: list) -> Outcome:
+        for attempt in range(_RETRIES):
+            try:
+                res = self.engine_session.execute(prepared.sql, params)
+                break
+            except eng.TransactionError:
+                # a write-write conflict with another connection's statement: CrateDB
+                # retries conflicting writes itself, so do the same
+                if attempt == _RETRIES - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        if not res.columns:
+            return Outcome(res.rowcount)
+        return self._result(prepared, res)
+
+    def _result(self, prepared: Prepared, res) -> Outcome:
+        types: list[CrateType] = []
+        for i, column in enumerate(res.columns):
+            t = None
+            if prepared.out_types is not None and i < len(prepared.out_types):
+                t = prepared.out_types[i]
+            elif prepared.out_types is None:
+                t = prepared.by_name.get(column.name)
+            if t is None or not _compatible(t, column):
+                t = from_duckdb_type(_full_type(column))
+            types.append(t)
+        rows = [[to_json(v, t) for v, t in zip(row, types)] for row in res.rows]
+        for i, t in enumerate(types):
+            if t is DYNAMIC:
+                types[i] = guess_type(row[i] for row in rows)
+        return Outcome(len(rows), [c.name for c in res.columns], types, rows)
+
+    def _explain(self, stmt: Statement, args: list) -> Outcome:
+        inner = stmt.toks[1:]
+        while inner and inner[0].word in ("ANALYZE", "VERBOSE", "COSTS"):
+            inner = inner[1:]
+        if inner and inner[0].kind == "L_PAREN":  # EXPLAIN (COSTS FALSE) ...
+            depth = 0
+            for j, t in enumerate(inner):
+                depth += t.kind == "L_PAREN"
+                depth -= t.kind == "R_PAREN"
+                if depth == 0:
+                    inner = inner[j + 1:]
+                    break
+        if not inner:
+            raise not_a_statement(stmt)
+        text = stmt.text[inner[0].start:]
+        prepared, params = self.prepare_query(text, args)
+        res = self.engine_session.execute("EXPLAIN " + prepared.sql, params)
+        plan = "\n".join(str(r[-1]) for r in res.rows)
+        return Outcome(1, ["QUERY PLAN"], [from_duckdb_type("VARCHAR")], [[plan]])
+
+    def _bulk(self, stmt: Statement, bulk_args: list[list]) -> list[dict]:
+        if not bulk_args:
+            return []
+        if not stmt.toks or (stmt.words[0] not in _QUERY_WORDS
+                             and stmt.toks[0].kind != "L_PAREN"):
+            return [{"rowcount": self._single(stmt, args).rowcount} for args in bulk_args]
+        nargs = max(len(a) for a in bulk_args)
+        prepared, _ = self._prepare(stmt, [None] * nargs)
+        if prepared.kind == "select" or (prepared.out_types is not None and
+                                         len(prepared.out_types) > 0):
+            raise cerr.unsupported(
+                "Bulk operations for statements that return result sets is not supported")
+        converted = []
+        for args in bulk_args:
+            if len(args) < prepared.nargs:
+                raise cerr.parse_error(
+                    f"The query contains a parameter placeholder ${len(args) + 1}, but there "
+                    f"are only {len(args)} parameter values")
+            converted.append(self._params(prepared, args))
+        results = []
+        for params in converted:
+            try:
+                results.append(bulk_item(self._execute(prepared, params).rowcount))
+            except eng.EngineError as exc:
+                err = cerr.from_engine(exc)
+                if not err.runtime:
+                    raise err from None
+                results.append(bulk_item(-2, (err.code, err.message)))
+        return results
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+

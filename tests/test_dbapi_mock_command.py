@@ -1,0 +1,126 @@
+"""The ``dbapi-mock`` command in its own process, driven by the official CrateDB client."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from dbapi_conformance.mockservers.__main__ import build_parser
+
+client = pytest.importorskip("crate.client")
+
+START_TIMEOUT = 30.0
+
+
+def _start(*args: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dbapi_conformance.mockservers", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if sel.select(timeout=0.5):
+            line = proc.stdout.readline()
+            sel.close()
+            if not line:
+                _, err = proc.communicate(timeout=10)
+                raise AssertionError(f"dbapi-mock exited: {err}")
+            prefix = "cratedb listening on "
+            assert line.startswith(prefix), line
+            return proc, line[len(prefix):].strip()
+    proc.kill()
+    proc.communicate(timeout=10)
+    raise AssertionError("dbapi-mock did not print its listening line in time")
+
+
+def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> tuple[int, str, str]:
+    proc.send_signal(sig)
+    try:
+        out, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate(timeout=10)
+    return proc.returncode, out, err
+
+
+def test_parser_has_database_subcommands():
+    args = build_parser().parse_args(["cratedb", "--port", "0", "--database", "x.db"])
+    assert (args.server, args.port, args.database, args.host) == ("cratedb", 0, "x.db",
+                                                                  "127.0.0.1")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([])
+
+
+def test_serves_crate_client_and_stops_on_sigterm():
+    proc, url = _start("cratedb", "--port", "0")
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        with client.connect(url, timeout=10) as conn:
+            cur = conn.cursor()
+            cur.execute("SELECT name FROM sys.cluster")
+            assert cur.fetchall() == [["crate"]]
+            cur.execute("SELECT * FROM sys.summits")
+            assert len(cur.fetchall()) == 1605
+            cur.execute("CREATE TABLE cmd_t (id INT PRIMARY KEY, name TEXT)")
+            results = cur.executemany("INSERT INTO cmd_t (id, name) VALUES (?, ?)",
+                                      [(1, "a"), (1, "b"), (2, "c")])
+            assert [r["rowcount"] for r in results] == [1, -2, 1]
+            cur.execute("SELECT id, name FROM cmd_t ORDER BY id")
+            assert cur.fetchall() == [[1, "a"], [2, "c"]]
+            cur.execute("DROP TABLE cmd_t")
+    finally:
+        code, out, err = _stop(proc)
+    assert code == 0, err
+    assert out == ""  # exactly one line was printed, read above
+
+
+def test_sigint_also_stops_cleanly():
+    proc, url = _start("cratedb", "--port", "0")
+    code, _, err = _stop(proc, signal.SIGINT)
+    assert code == 0, err
+
+
+def test_user_password_and_persistent_database(tmp_path):
+    db = str(tmp_path / "mock.duckdb")
+    proc, url = _start("cratedb", "--port", "0", "--user", "alice", "--password", "pw",
+                       "--database", db)
+    try:
+        with pytest.raises(client.exceptions.ProgrammingError, match="401"):
+            client.connect(url, username="alice", password="wrong", timeout=10)
+        with client.connect(url, username="alice", password="pw", timeout=10) as conn:
+            cur = conn.cursor()
+            cur.execute("CREATE TABLE kept (id INT PRIMARY KEY, addr IP)")
+            cur.execute("INSERT INTO kept (id, addr) VALUES (1, '10.1.1.1')")
+    finally:
+        code, _, err = _stop(proc)
+    assert code == 0, err
+    assert os.path.exists(db)
+    proc, url = _start("cratedb", "--port", "0", "--database", db)
+    try:
+        with client.connect(url, timeout=10) as conn:
+            cur = conn.cursor(converter=client.converter.DefaultTypeConverter())
+            cur.execute("SELECT id, addr FROM kept")
+            rows = cur.fetchall()
+            assert rows[0][0] == 1 and str(rows[0][1]) == "10.1.1.1"
+    finally:
+        code, _, err = _stop(proc)
+    assert code == 0, err
+
+
+def test_port_in_use_exits_with_error():
+    proc, url = _start("cratedb", "--port", "0")
+    try:
+        port = url.rsplit(":", 1)[1]
+        other = subprocess.run(
+            [sys.executable, "-m", "dbapi_conformance.mockservers", "cratedb", "--port", port],
+            capture_output=True, text=True, timeout=30)
+        assert other.returncode == 1
+        assert "cannot start cratedb" in other.stderr
+    finally:
+        _stop(proc)
