@@ -5,6 +5,7 @@ Shapes only; starting servers is harness/servers.py.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -33,6 +34,8 @@ class Endpoint:
     - ``version``: the server's version string once known, else None.
     - ``data_dir``: a scratch directory private to this endpoint (embedded databases keep
       their files there); None when the server keeps its own data.
+    - ``timeout``: seconds a driver may wait on the network, handed to drivers whose
+      connect() takes a timeout (the built-in profiles do); None = the driver's default.
     """
 
     kind: str
@@ -44,6 +47,7 @@ class Endpoint:
     product: str | None = None
     version: str | None = None
     data_dir: Path | None = None
+    timeout: float | None = None
     #: True once the harness asked the server for its version (asked at most once).
     version_probed: bool = field(default=False, repr=False)
 
@@ -54,6 +58,16 @@ class Endpoint:
             return None
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+    def moved_to(self, host: str, port: int) -> Endpoint:
+        """A copy of this endpoint at ``host:port`` (same scheme, path and credentials)."""
+        url = self.url
+        if url is not None:
+            parts = urlsplit(url)
+            netloc = f"[{host}]" if ":" in host else host
+            url = f"{parts.scheme}://{netloc}:{port}{parts.path}"
+        return dataclasses.replace(self, url=url, host=host, port=port, version=None,
+                                   version_probed=True)
 
     def describe(self) -> dict[str, str | None]:
         """The report's view: kind, url (credentials removed), product, version."""

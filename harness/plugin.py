@@ -7,8 +7,9 @@ when no test paths were given, parametrises every test that uses ``dbapi_target`
 targets, and writes the per-clause reports (harness/report.py) at the end of the session.
 
 Fixtures (INTERFACES "Harness fixtures"): dbapi_target, dbapi_module, dbapi_server,
-dbapi_connect, dbapi_connection, dbapi_cursor, dbapi_table, dbapi_params, dbapi_observe,
-dbapi_optional. Markers: ``pep249(*clause_ids)``, ``dbapi_requires(*capabilities)``.
+dbapi_connect, dbapi_connect_unreachable, dbapi_connection, dbapi_cursor, dbapi_table,
+dbapi_params, dbapi_observe, dbapi_optional. Markers: ``pep249(*clause_ids)``,
+``dbapi_requires(*capabilities)``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from dbapi_conformance.harness.connections import ConnectionFactory, make_table_factory
+from dbapi_conformance.harness.connections import (
+    UNREACHABLE_TIMEOUT,
+    CallTimedOut,
+    ConnectionFactory,
+    DeadPort,
+    UnreachableConnector,
+    make_table_factory,
+)
 from dbapi_conformance.harness.endpoint import Endpoint, ServerUnavailable
 from dbapi_conformance.harness.options import Settings, add_options, read_settings
 from dbapi_conformance.harness.params import Params
@@ -274,6 +282,44 @@ def dbapi_connect(
     factory = ConnectionFactory(lambda: dbapi_target.profile.connect(dbapi_module, dbapi_server))
     yield factory
     factory.teardown()
+
+
+@pytest.fixture
+def dbapi_connect_unreachable(
+    dbapi_target: Target,
+    dbapi_module: ModuleType,
+    dbapi_server: Endpoint,
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[[], Any]]:
+    """``dbapi_connect_unreachable()``: connect with the target's profile where no server is.
+
+    The endpoint is the target's own (scheme, path, credentials) moved to 127.0.0.1 at a
+    port that is bound but never listens (connections are refused at once), with
+    ``Endpoint.timeout`` = UNREACHABLE_TIMEOUT s for drivers whose profile passes a
+    timeout. Returns the connection when the driver connects lazily (the error then comes
+    with the first execute), else raises the driver's error (EXC-OPER-1). The test fails
+    when connect() hangs for UNREACHABLE_LIMIT s; it is n/a for embedded databases.
+    Connections are closed and the port released at teardown.
+    """
+
+    def open_at(port: int) -> Any:
+        endpoint = dataclasses.replace(
+            dbapi_server.moved_to(DeadPort.host, port), timeout=UNREACHABLE_TIMEOUT
+        )
+        return dbapi_target.profile.connect(dbapi_module, endpoint)
+
+    connector = UnreachableConnector(open_at)
+
+    def connect() -> Any:
+        if dbapi_server.kind == "none":
+            _not_applicable(request.node, "an embedded database has no server to be unreachable")
+        try:
+            return connector()
+        except CallTimedOut as exc:
+            pytest.fail(f"connecting to a port where nothing listens did not fail: {exc}")
+
+    yield connect
+    connector.teardown()
 
 
 @pytest.fixture

@@ -109,11 +109,16 @@ class SqlProfile:
 
         - "basic": ``id`` (int family, primary key), ``name`` (text family).
         - "types": ``id`` primary key plus one column per available family, named after it.
+
+        ``id`` and ``name`` stay unquoted, as the suite writes them: a database that folds
+        unquoted names (Exasol: to upper case) would not find a quoted lower-case column
+        under an unquoted reference. Only the family columns are quoted, because their
+        names are type words (``int``, ``text``); the suite quotes them too.
         """
         check_identifier(table)
-        idcol = f"{self.quote_identifier('id')} {self.type_of('int')} PRIMARY KEY"
+        idcol = f"id {self.type_of('int')} PRIMARY KEY"
         if shape == "basic":
-            cols = [idcol, f"{self.quote_identifier('name')} {self.type_of('text')}"]
+            cols = [idcol, f"name {self.type_of('text')}"]
         elif shape == "types":
             cols = [idcol]
             cols += [f"{self.quote_identifier(f)} {self.type_of(f)}" for f in self.type_columns()]

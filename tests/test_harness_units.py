@@ -11,6 +11,7 @@ from dbapi_conformance.harness.databases import CRATEDB, DATABASES, get_database
 from dbapi_conformance.harness.endpoint import Endpoint, endpoint_from_url
 from dbapi_conformance.harness.params import Params
 from dbapi_conformance.harness.profiles import (
+    CRATE_CLIENT_DEVIATIONS,
     DriverProfile,
     builtin_profile,
     connect_crate_client,
@@ -73,10 +74,10 @@ def test_known_capabilities_cover_the_agreed_names():
 def test_cratedb_basic_and_types_ddl():
     sql = CRATEDB.sql
     assert sql.create_table("t_0123abcd") == (
-        'CREATE TABLE t_0123abcd ("id" INTEGER PRIMARY KEY, "name" TEXT)'
+        "CREATE TABLE t_0123abcd (id INTEGER PRIMARY KEY, name TEXT)"
     )
     assert sql.create_table("t_1", "types") == (
-        'CREATE TABLE t_1 ("id" INTEGER PRIMARY KEY, "int" INTEGER, "bigint" BIGINT, '
+        'CREATE TABLE t_1 (id INTEGER PRIMARY KEY, "int" INTEGER, "bigint" BIGINT, '
         '"float" DOUBLE PRECISION, "text" TEXT, "bool" BOOLEAN, '
         '"timestamp" TIMESTAMP WITHOUT TIME ZONE)'
     )
@@ -197,7 +198,9 @@ def test_builtin_profiles_infer_the_database():
     assert (ref.database, ref.reference) == ("cratedb", True)
     assert builtin_profile("dbapi_conformance.drivers.voltdb").database == "voltdb"
     assert builtin_profile("psycopg") is None
-    assert builtin_profile("crate.client").known_deviations == {}
+    assert builtin_profile("crate.client").known_deviations == CRATE_CLIENT_DEVIATIONS
+    assert all(CRATE_CLIENT_DEVIATIONS.values())
+    assert set(CRATE_CLIENT_DEVIATIONS) <= {c["id"] for c in load_clauses()}
 
 
 def _recording_module():
@@ -218,10 +221,17 @@ def test_connect_callables_pass_the_documented_arguments():
     assert connect_crate_client(module, ep) == "conn"
     assert connect_pyignite_dbapi(module, Endpoint(kind="url", host="h", port=10800,
                                                   user="ignite", password="pw")) == "conn"
+    ep.timeout = 2.5
+    assert connect_pyignite_dbapi(module, Endpoint(kind="url", host="h", port=10800,
+                                                  timeout=2.5)) == "conn"
+    assert connect_crate_client(module, ep) == "conn"
     assert calls == [
-        ((), {"servers": "http://127.0.0.1:4321", "username": "crate", "password": None}),
-        (("http://127.0.0.1:4321",), {"username": "crate", "password": None}),
+        ((), {"servers": "http://127.0.0.1:4321", "username": "crate", "password": None,
+              "timeout": None}),
+        (("http://127.0.0.1:4321",), {"username": "crate", "password": None, "timeout": None}),
         ((), {"address": ["h:10800"], "timeout": 10, "identity": "ignite", "secret": "pw"}),
+        ((), {"address": ["h:10800"], "timeout": 2.5}),
+        (("http://127.0.0.1:4321",), {"username": "crate", "password": None, "timeout": 2.5}),
     ]
 
 

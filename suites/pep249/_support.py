@@ -7,6 +7,7 @@ fixtures hand out (module, connection, cursor, ``dbapi_params``, ``dbapi_target`
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -63,6 +64,33 @@ def raised_by(action: Callable[[], Any], what: str) -> Exception:
         # Drop the traceback: its frames would keep the driver's objects (cursors) alive.
         return exc.with_traceback(None)
     pytest.fail(f"{what}: expected an exception, got the return value {result!r}")
+
+
+def error_within(action: Callable[[], Any], seconds: float, what: str) -> Exception | None:
+    """Run ``action`` on a daemon thread; return the exception it raised, or None.
+
+    Fails the test when the action is still running after ``seconds`` (a hang). pytest's
+    own outcomes (skip, fail) raised inside the action are re-raised here.
+    """
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 - classified by the caller
+            outcome.append(exc.with_traceback(None))
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=run, name="dbapi-suite-bounded", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        pytest.fail(f"{what}: still running after {seconds:g} s (a hang)")
+    found = outcome[0]
+    if found is not None and not isinstance(found, Exception):
+        raise found  # pytest outcomes, KeyboardInterrupt
+    return found
 
 
 def assert_error(module: Any, exc: BaseException, class_name: str, what: str) -> None:

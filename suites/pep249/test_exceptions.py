@@ -10,6 +10,7 @@ from dbapi_conformance.suites.pep249._support import (
     basic_rows,
     create_table_sql,
     describe,
+    error_within,
     insert_basic,
     module_attr,
 )
@@ -107,9 +108,25 @@ def test_extra_exception_classes(dbapi_module, dbapi_observe):
 # --- the class raised for each kind of failure ------------------------------------------
 
 
-def _provoke(kind, target, connect, make_table, params):
+#: Seconds the attempt to use an unreachable server may take, connect to first fetch.
+UNREACHABLE_LIMIT = 60.0
+
+
+def _use_unreachable(connect_unreachable, sql):
+    """Connect where no server listens and run a query: the error comes from either step."""
+    connection = connect_unreachable()
+    cursor = connection.cursor()
+    cursor.execute(sql.select_one)
+    cursor.fetchall()
+
+
+def _provoke(kind, target, connect, make_table, params, connect_unreachable=None):
     """Run one failing operation of the given kind; return the exception, or None."""
     sql = target.sql
+    if kind == "unreachable_server":
+        return error_within(
+            lambda: _use_unreachable(connect_unreachable, sql), UNREACHABLE_LIMIT, kind
+        )
     connection = connect()
     cursor = connection.cursor()
     try:
@@ -163,15 +180,18 @@ _ERROR_KINDS = [
     "numeric_overflow",
     "closed_cursor",
     "closed_connection",
+    "unreachable_server",
 ]
 
 
 @pytest.mark.pep249("EXC-ALL-1")
 @pytest.mark.parametrize("kind", _ERROR_KINDS)
 def test_errors_are_module_errors(
-    kind, dbapi_module, dbapi_target, dbapi_connect, dbapi_table, dbapi_params
+    kind, dbapi_module, dbapi_target, dbapi_connect, dbapi_table, dbapi_params,
+    dbapi_connect_unreachable,
 ):
-    exc = _provoke(kind, dbapi_target, dbapi_connect, dbapi_table, dbapi_params)
+    exc = _provoke(kind, dbapi_target, dbapi_connect, dbapi_table, dbapi_params,
+                   dbapi_connect_unreachable)
     if exc is None:
         pytest.skip(f"n/a: {kind} raised nothing (scored under its own clause)")
     assert_error(dbapi_module, exc, "Error", kind)
@@ -189,12 +209,17 @@ def test_errors_are_module_errors(
         pytest.param("duplicate_key", "IntegrityError", marks=pytest.mark.pep249("EXC-INTEG-1")),
         pytest.param("division_by_zero", "DataError", marks=pytest.mark.pep249("EXC-DATA-1")),
         pytest.param("numeric_overflow", "DataError", marks=pytest.mark.pep249("EXC-DATA-1")),
+        pytest.param(
+            "unreachable_server", "OperationalError", marks=pytest.mark.pep249("EXC-OPER-1")
+        ),
     ],
 )
 def test_error_class_per_failure(
-    kind, expected, dbapi_module, dbapi_target, dbapi_connect, dbapi_table, dbapi_params
+    kind, expected, dbapi_module, dbapi_target, dbapi_connect, dbapi_table, dbapi_params,
+    dbapi_connect_unreachable,
 ):
-    exc = _provoke(kind, dbapi_target, dbapi_connect, dbapi_table, dbapi_params)
+    exc = _provoke(kind, dbapi_target, dbapi_connect, dbapi_table, dbapi_params,
+                   dbapi_connect_unreachable)
     assert exc is not None, f"{kind}: no exception was raised"
     assert_error(dbapi_module, exc, expected, kind)
 
