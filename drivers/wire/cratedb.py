@@ -171,7 +171,16 @@ class ResponseError(Exception):
 
 
 class EncodeError(TypeError):
-    """A parameter value that has no JSON form CrateDB accepts (cratedb.md 4.2)."""
+    """A parameter value that has no JSON form CrateDB accepts (cratedb.md 4.2).
+
+    ``kind`` says why: "binary" (bytes: CrateDB has no binary SQL type), "value" (a value
+    of a supported type that is out of range, such as an int beyond 64 bits or a
+    non-finite Decimal) or "type" (a type with no JSON form).
+    """
+
+    def __init__(self, message: str, kind: str = "type"):
+        super().__init__(message)
+        self.kind = kind
 
 
 # ---------------------------------------------------------------------------------------
@@ -254,7 +263,7 @@ def _default(value: Any) -> Any:
     # orjson calls this only for types it cannot serialise itself.
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
-            raise EncodeError(f"cannot send non-finite Decimal {value!r} to CrateDB")
+            raise EncodeError(f"cannot send non-finite Decimal {value!r} to CrateDB", "value")
         return str(value)
     if isinstance(value, (uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return str(value)
@@ -262,18 +271,31 @@ def _default(value: Any) -> Any:
         return list(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         raise EncodeError(
-            "CrateDB has no binary SQL type; encode bytes yourself (e.g. base64 text)"
+            "CrateDB has no binary SQL type; encode bytes yourself (e.g. base64 text)",
+            "binary",
         )
     raise EncodeError(f"cannot send a value of type {type(value).__name__} to CrateDB")
+
+
+_PLAIN = frozenset((str, int, bool, type(None)))
 
 
 def encode_param(value: Any) -> Any:
     """One parameter value in the JSON form CrateDB reads (cratedb.md 4.2).
 
     datetime -> epoch milliseconds (naive = UTC wall clock; aware = its UTC instant),
-    date -> epoch milliseconds at midnight UTC, time -> ISO text, Decimal/UUID -> text.
-    Raises :class:`EncodeError` for bytes and other unsupported types.
+    date -> epoch milliseconds at midnight UTC, time -> ISO text, Decimal/UUID -> text,
+    NaN and infinite floats -> "NaN", "Infinity", "-Infinity" (JSON has no such numbers;
+    the server casts the text where a double is expected).
+    Bytes and other unsupported types raise :class:`EncodeError` when the request is
+    encoded (:func:`encode_sql_request`).
     """
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, float):
+        if value - value != 0.0:  # NaN or infinite
+            return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+        return value
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)
@@ -305,7 +327,10 @@ def encode_sql_request(
     try:
         return orjson.dumps(payload, default=_default)
     except TypeError as exc:  # orjson wraps errors from _default
-        raise EncodeError(str(exc.__cause__ or exc)) from None
+        if isinstance(exc.__cause__, EncodeError):
+            raise exc.__cause__ from None
+        kind = "value" if "64-bit" in str(exc) else "type"  # orjson: int beyond 64 bits
+        raise EncodeError(str(exc), kind) from None
 
 
 # ---------------------------------------------------------------------------------------
@@ -388,7 +413,9 @@ def encode_server_info(
             "lucene_version": lucene_version,
         },
     }
-    return (json.dumps(payload, indent=2, separators=(",", " : ")) + "\n").encode()
+    # UTF-8 as Jackson writes it: node names such as "Großes Wiesbachhorn" are not escaped
+    text = json.dumps(payload, indent=2, separators=(",", " : "), ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
 
 
 # ---------------------------------------------------------------------------------------
@@ -464,9 +491,8 @@ def decode_error(status: int, content_type: str | None, body: bytes) -> ServerEr
 # Values (client side)
 
 
-def _ms_to_datetime(ms: int | float, tz: _dt.tzinfo | None) -> _dt.datetime:
-    value = _EPOCH + _dt.timedelta(milliseconds=ms)
-    return value if tz is not None else value.replace(tzinfo=None)
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
+_timedelta = _dt.timedelta
 
 
 def _timetz(value: list) -> _dt.time:
@@ -477,28 +503,38 @@ def _timetz(value: list) -> _dt.time:
     return _dt.time(hours % 24, rest // 60, rest % 60, micro, tzinfo=tz)
 
 
+def _float(value: Any) -> Any:
+    # Jackson writes NaN and infinities as strings ("NaN", "Infinity"; cratedb.md 4.1).
+    return float(value) if value.__class__ is str else value
+
+
 def value_decoder(col_type: ColType):
-    """A function turning one JSON value of ``col_type`` into its Python value, or None
-    when the JSON value is already right (identity; lets callers skip the column).
+    """A function turning one non-null JSON value of ``col_type`` into its Python value,
+    or None when the JSON value is already right (identity; lets callers skip the column).
+    Callers handle ``null`` themselves: the function is never given None.
 
     TIMESTAMP WITH TIME ZONE (11) -> aware UTC ``datetime``; TIMESTAMP WITHOUT TIME ZONE
     (15) -> naive ``datetime``; DATE (24) -> ``date``; NUMERIC (22) -> ``Decimal``;
-    TIMETZ (20) -> aware ``time``; arrays element by element (cratedb.md 4.1).
+    TIMETZ (20) -> aware ``time``; DOUBLE (6) and REAL (7) -> ``float`` also for "NaN" /
+    "Infinity" strings; arrays element by element (cratedb.md 4.1).
     """
     if isinstance(col_type, list):
         inner = value_decoder(col_type[1]) if len(col_type) == 2 else None
         if inner is None:
             return None
         return lambda v: None if v is None else [None if x is None else inner(x) for x in v]
+    # timedelta(0, 0, 0, ms): positional milliseconds, the fastest exact conversion.
     if col_type == DataType.TIMESTAMP_WITH_TZ:
-        return lambda v: _ms_to_datetime(v, _dt.timezone.utc)
+        return lambda v: _EPOCH + _timedelta(0, 0, 0, v)
     if col_type == DataType.TIMESTAMP_WITHOUT_TZ:
-        return lambda v: _ms_to_datetime(v, None)
+        return lambda v: _EPOCH_NAIVE + _timedelta(0, 0, 0, v)
     if col_type == DataType.DATE:
-        return lambda v: _EPOCH_DATE + _dt.timedelta(milliseconds=v)
+        return lambda v: _EPOCH_DATE + _timedelta(0, 0, 0, v)
     if col_type == DataType.NUMERIC:
         return lambda v: decimal.Decimal(str(v))
     if col_type == DataType.TIMETZ:
         return _timetz
+    if col_type == DataType.DOUBLE or col_type == DataType.REAL:
+        return _float
     return None
 

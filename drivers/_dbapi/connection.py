@@ -1,0 +1,70 @@
+"""A PEP 249 Connection base: closed state, context manager, exception attributes.
+
+Drivers subclass it and add ``cursor()``, ``commit()`` and, only when the database has
+transactions, ``rollback()`` (CON-ROLLBACK-3: leave it out otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbapi_conformance.drivers._dbapi import exceptions as _exc
+
+
+class ConnectionBase:
+    """Closed-state bookkeeping shared by the reference drivers' connections.
+
+    - ``closed`` is True after :meth:`close`; every later use raises ``ProgrammingError``
+      (CON-CLOSE-2). :meth:`close` itself may be called again (it does nothing then).
+    - The PEP 249 exception classes are attributes (EXT-CONNEXC-1).
+    - ``with connection:`` closes the connection on exit (it does not commit).
+    - ``messages``: ``(exception class, exception)`` pairs about the connection, cleared
+      by the standard methods (EXT-MSG-3); subclasses call :meth:`_start` first in each.
+    """
+
+    Warning = _exc.Warning
+    Error = _exc.Error
+    InterfaceError = _exc.InterfaceError
+    DatabaseError = _exc.DatabaseError
+    DataError = _exc.DataError
+    OperationalError = _exc.OperationalError
+    IntegrityError = _exc.IntegrityError
+    InternalError = _exc.InternalError
+    ProgrammingError = _exc.ProgrammingError
+    NotSupportedError = _exc.NotSupportedError
+
+    _closed = False
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[type, Exception]] = []
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise _exc.ProgrammingError("connection is closed")
+
+    def _start(self) -> None:
+        """Begin a standard method: check the state, clear ``messages``."""
+        self._check_open()
+        del self.messages[:]
+
+    def _close(self) -> None:
+        """Release the driver's resources; called once by :meth:`close`."""
+
+    def close(self) -> None:
+        """Close the connection now (CON-CLOSE-1). A second call does nothing."""
+        if not self._closed:
+            self._closed = True
+            del self.messages[:]
+            self._close()
+
+    def __enter__(self) -> Any:
+        self._check_open()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
