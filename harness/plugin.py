@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from dbapi_conformance.harness.connections import (
     UNREACHABLE_TIMEOUT,
     CallTimedOut,

@@ -13,6 +13,7 @@ import importlib.util
 from dataclasses import dataclass
 
 import pytest
+
 from dbapi_conformance.harness.capabilities import Capabilities
 from dbapi_conformance.harness.databases import DatabaseProfile, get_database
 from dbapi_conformance.harness.endpoint import endpoint_from_url

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dbapi_conformance.harness.profiles import CRATE_CLIENT_DEVIATIONS
 
 #: Levels whose clauses must pass (or not apply, with a reason).

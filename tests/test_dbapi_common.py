@@ -10,6 +10,7 @@ import time
 from collections import UserDict
 
 import pytest
+
 from dbapi_conformance.drivers import _dbapi
 from dbapi_conformance.drivers._dbapi import exceptions as exc
 from dbapi_conformance.drivers._dbapi.connection import ConnectionBase

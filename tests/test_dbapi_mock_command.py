@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+
 from dbapi_conformance.mockservers.__main__ import build_parser
 
 client = pytest.importorskip("crate.client")

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import orjson
 import pytest
+
 from dbapi_conformance.drivers import cratedb
 from dbapi_conformance.drivers.cratedb import transport as transport_mod
 from dbapi_conformance.drivers.wire import cratedb as wire

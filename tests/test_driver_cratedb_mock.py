@@ -11,6 +11,7 @@ import socket
 import threading
 
 import pytest
+
 from dbapi_conformance.drivers import cratedb
 from dbapi_conformance.drivers.wire.cratedb import DataType as T
 

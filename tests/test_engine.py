@@ -11,6 +11,7 @@ import time
 from decimal import Decimal
 
 import pytest
+
 from dbapi_conformance.mockservers.engine import Column, Engine, Result, Session, errors
 
 

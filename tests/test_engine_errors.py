@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+
 from dbapi_conformance.mockservers.engine import Engine, errors
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlglot import exp
+
 from dbapi_conformance.mockservers.engine import (
     Engine,
     base_type,
@@ -16,7 +18,6 @@ from dbapi_conformance.mockservers.engine import (
     translate,
 )
 from dbapi_conformance.mockservers.engine.types import split_decimal
-from sqlglot import exp
 
 
 def test_translate_postgres_to_duckdb():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from dbapi_conformance.harness.plugin import active_run, suite_dir
 
 #: A conftest certifying the standard library's sqlite3 through the profile hook.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from dbapi_conformance.harness import report as report_module
 from dbapi_conformance.harness.plugin import suite_dir
 

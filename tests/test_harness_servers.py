@@ -8,6 +8,7 @@ import textwrap
 import types
 
 import pytest
+
 from dbapi_conformance.harness.capabilities import Capabilities
 from dbapi_conformance.harness.databases import (
     CRATEDB,

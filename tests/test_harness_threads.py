@@ -50,7 +50,10 @@ class Cursor:
 
 class Connection:
     def __init__(self, path):
-        self._conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
+        # autocommit: threads sharing the connection must not interleave implicit BEGINs
+        self._conn = sqlite3.connect(
+            path, timeout=10, check_same_thread=False, isolation_level=None
+        )
 
     def cursor(self):
         return Cursor(self._conn.cursor())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import types
 
 import pytest
+
 from dbapi_conformance.harness.capabilities import KNOWN_CAPABILITIES, Capabilities
 from dbapi_conformance.harness.clauses import LEVELS, clause_index, load_clauses
 from dbapi_conformance.harness.databases import CRATEDB, DATABASES, get_database

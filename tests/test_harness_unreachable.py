@@ -6,6 +6,7 @@ import socket
 import threading
 
 import pytest
+
 from dbapi_conformance.harness import connections
 from dbapi_conformance.harness.connections import (
     UNREACHABLE_TIMEOUT,

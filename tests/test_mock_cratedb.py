@@ -14,6 +14,7 @@ import pytest
 
 client = pytest.importorskip("crate.client")
 from crate.client import exceptions as crate_exc  # noqa: E402
+
 from dbapi_conformance.mockservers.cratedb import MockServer  # noqa: E402
 
 _names = (f"t{i}" for i in itertools.count())

@@ -17,6 +17,7 @@ import zlib
 from urllib.parse import urlsplit
 
 import pytest
+
 from dbapi_conformance.mockservers.cratedb import MockServer
 
 JSON = "application/json; charset=UTF-8"

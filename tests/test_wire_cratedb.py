@@ -12,6 +12,7 @@ import uuid
 
 import orjson
 import pytest
+
 from dbapi_conformance.drivers.wire import cratedb as wire
 from dbapi_conformance.drivers.wire.cratedb import DataType as T
 

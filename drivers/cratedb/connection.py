@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import orjson
+
 from dbapi_conformance.drivers._dbapi.connection import ConnectionBase
 from dbapi_conformance.drivers._dbapi.exceptions import (
     InterfaceError,

@@ -28,11 +28,6 @@ from typing import Any, Iterable
 from urllib.parse import unquote
 
 import urllib3
-from dbapi_conformance.drivers._dbapi.exceptions import (
-    InterfaceError,
-    OperationalError,
-)
-from dbapi_conformance.drivers.wire.cratedb import DEFAULT_PORT, decode_error
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -46,6 +41,12 @@ from urllib3.exceptions import (
     SSLError,
 )
 from urllib3.util import Retry, Timeout, parse_url
+
+from dbapi_conformance.drivers._dbapi.exceptions import (
+    InterfaceError,
+    OperationalError,
+)
+from dbapi_conformance.drivers.wire.cratedb import DEFAULT_PORT, decode_error
 
 __all__ = [
     "CONNECT_RETRIES",

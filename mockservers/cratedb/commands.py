@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlglot
+from sqlglot import errors as sqlglot_errors
+
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb.catalog import SYSTEM_SCHEMAS, Column, Relation
@@ -24,7 +26,6 @@ from dbapi_conformance.mockservers.cratedb.ddl import (
 )
 from dbapi_conformance.mockservers.cratedb.statements import Statement, not_a_statement
 from dbapi_conformance.mockservers.engine import quote_ident
-from sqlglot import errors as sqlglot_errors
 
 __all__ = ["Outcome", "run_command", "COMMANDS"]
 

@@ -27,6 +27,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from aiohttp import web, web_protocol
+
 from dbapi_conformance.drivers.wire.cratedb import (
     DEFAULT_SCHEMA,
     DEFAULT_SCHEMA_HEADER,

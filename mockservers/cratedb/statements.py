@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dbapi_conformance.mockservers.cratedb.errors import CrateError, parsing_error
 from sqlglot import errors as sqlglot_errors
 from sqlglot.dialects.postgres import Postgres
+
+from dbapi_conformance.mockservers.cratedb.errors import CrateError, parsing_error
 
 __all__ = ["Tok", "Statement", "split", "number_qmarks", "position"]
 

@@ -25,14 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlglot
+from sqlglot import errors as sqlglot_errors
+from sqlglot import exp
+
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
 from dbapi_conformance.mockservers.cratedb.values import temporal_literal
-from sqlglot import errors as sqlglot_errors
-from sqlglot import exp
 
 __all__ = ["Prepared", "Translator", "DYNAMIC"]
 

@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 import orjson
+
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType
 from dbapi_conformance.mockservers.cratedb.errors import cast_error

@@ -9,12 +9,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
+from sqlglot import exp
+
 from dbapi_conformance.mockservers.engine import errors
 from dbapi_conformance.mockservers.engine import translate as _translate
 from dbapi_conformance.mockservers.engine.errors import from_duckdb
 from dbapi_conformance.mockservers.engine.session import Session
 from dbapi_conformance.mockservers.engine.types import quote_ident
-from sqlglot import exp
 
 __all__ = ["Engine"]
 

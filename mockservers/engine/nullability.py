@@ -6,10 +6,11 @@ DuckDB does not report nullability for result columns; a statement simple enough
 
 from __future__ import annotations
 
+from sqlglot import exp
+
 from dbapi_conformance.mockservers.engine import errors
 from dbapi_conformance.mockservers.engine.translate import parse
 from dbapi_conformance.mockservers.engine.types import Column
-from sqlglot import exp
 
 __all__ = ["infer"]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+
 from dbapi_conformance.mockservers.engine import errors
 from dbapi_conformance.mockservers.engine.errors import from_duckdb
 from dbapi_conformance.mockservers.engine.types import Column, column_from_duckdb, quote_ident

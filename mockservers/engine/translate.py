@@ -19,9 +19,10 @@ import functools
 import re
 
 import sqlglot
-from dbapi_conformance.mockservers.engine.errors import SQLSyntaxError, Unsupported
 from sqlglot import errors as sqlglot_errors
 from sqlglot import exp
+
+from dbapi_conformance.mockservers.engine.errors import SQLSyntaxError, Unsupported
 
 __all__ = ["translate", "parse", "parse_all", "to_sql"]
 

@@ -5,6 +5,7 @@ test_transactions.py.
 """
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     assert_error,
     basic_rows,

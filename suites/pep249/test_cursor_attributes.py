@@ -1,6 +1,7 @@
 """PEP 249 cursor attributes: description, rowcount, arraysize."""
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     basic_rows,
     create_table_sql,

@@ -3,6 +3,7 @@
 import builtins
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     DATABASE_ERROR_NAMES,
     EXCEPTION_NAMES,

@@ -2,6 +2,7 @@
 placeholders, setinputsizes/setoutputsize, and cursor close()."""
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     assert_error,
     basic_rows,

@@ -2,6 +2,7 @@
 one must follow its rules. Also callproc and nextset, the optional cursor methods."""
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     EXCEPTION_NAMES,
     assert_error,

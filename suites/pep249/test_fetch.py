@@ -1,6 +1,7 @@
 """PEP 249 fetchone, fetchmany, fetchall: results, sizes, and errors without a result set."""
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     assert_error,
     basic_rows,

@@ -20,6 +20,7 @@ import traceback
 import warnings
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import count_rows
 
 THREADS = 4

@@ -7,6 +7,7 @@ declares no TPC support, the methods must raise NotSupportedError.
 import contextlib
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     assert_error,
     basic_rows,

@@ -2,6 +2,7 @@
 and visibility between cursors and connections."""
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     assert_error,
     basic_rows,

@@ -9,6 +9,7 @@ import decimal
 import time
 
 import pytest
+
 from dbapi_conformance.suites.pep249._support import (
     TYPE_OBJECT_NAMES,
     describe,
