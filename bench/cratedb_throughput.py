@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import select
 import subprocess
 import sys
 import time
@@ -27,6 +28,8 @@ from crate import client as crate_client
 from crate.client.converter import DefaultTypeConverter
 
 from dbapi_conformance.drivers import cratedb as reference
+
+START_TIMEOUT = 30.0  # seconds for the mock server to print its ready line
 
 
 def start_mock() -> tuple[subprocess.Popen, str]:
@@ -37,7 +40,9 @@ def start_mock() -> tuple[subprocess.Popen, str]:
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    line = proc.stdout.readline().strip()  # "cratedb listening on <url>"
+    # Bounded wait for the one ready line "cratedb listening on <url>".
+    ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
+    line = proc.stdout.readline().strip() if ready else ""
     if " listening on " not in line:
         proc.kill()
         raise SystemExit(f"mock server did not start: {line!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import selectors
 import signal
@@ -125,3 +126,43 @@ def test_port_in_use_exits_with_error():
         assert "cannot start cratedb" in other.stderr
     finally:
         _stop(proc)
+
+
+def test_https_parameters_typed_values_and_errors_over_tls(tmp_path):
+    """The official client against ``dbapi-mock cratedb --tls-cert/--tls-key`` in another
+    process: a trustme CA, both placeholder styles, typed values, IntegrityError and
+    ProgrammingError."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert_file, key_file, ca_file = (str(tmp_path / n) for n in ("cert.pem", "key.pem", "ca.pem"))
+    cert.private_key_and_cert_chain_pem.write_to_path(cert_file)
+    cert.private_key_pem.write_to_path(key_file)
+    ca.cert_pem.write_to_path(ca_file)
+    proc, url = _start("cratedb", "--port", "0", "--tls-cert", cert_file, "--tls-key", key_file)
+    try:
+        assert url.startswith("https://127.0.0.1:")
+        converter = client.converter.DefaultTypeConverter()
+        with client.connect(url, ca_cert=ca_file, timeout=10, converter=converter) as conn:
+            cur = conn.cursor()
+            cur.execute("CREATE TABLE tls_t (id INT PRIMARY KEY, name TEXT, "
+                        "ts TIMESTAMP WITH TIME ZONE, tags ARRAY(TEXT))")
+            when = dt.datetime(2026, 11, 21, 12, 30, 15, 250000, tzinfo=dt.timezone.utc)
+            cur.execute("INSERT INTO tls_t (id, name, ts, tags) VALUES (?, ?, ?, ?)",
+                        (1, "it's", when, ["a", "b"]))
+            cur.execute("INSERT INTO tls_t (id, name, ts, tags) VALUES ($2, $1, $3, $4)",
+                        ("second", 2, 0, []))
+            cur.execute("SELECT id, name, ts, tags FROM tls_t WHERE id = %(id)s", {"id": 1})
+            assert cur.fetchall() == [[1, "it's", when, ["a", "b"]]]
+            cur.execute("SELECT name, ts FROM tls_t WHERE id = ?", (2,))
+            assert cur.fetchall() == [["second", dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)]]
+            with pytest.raises(client.exceptions.IntegrityError, match="DuplicateKeyException"):
+                cur.execute("INSERT INTO tls_t (id, name) VALUES (?, ?)", (1, "again"))
+            with pytest.raises(client.exceptions.ProgrammingError,
+                               match=r"RelationUnknown\[Relation 'no_such_table' unknown\]"):
+                cur.execute("SELECT * FROM no_such_table")
+            cur.execute("SELECT count(*) FROM tls_t")
+            assert cur.fetchall() == [[2]]
+    finally:
+        code, _, err = _stop(proc)
+    assert code == 0, err
