@@ -30,8 +30,9 @@ class DatabaseProfile:
       address (``host`` -> ``http://host:4200``, user "crate").
     - ``capabilities``: what the database lacks, with reasons.
     - ``sql``: its SqlProfile.
-    - ``mock``: "module:Class" of the mock server (INTERFACES "Mock server API"), or None
-      with ``no_mock`` giving the skip reason.
+    - ``mock``: "module:Class" of the mock server (``start()``, ``stop()``, ``url``,
+      ``version``, as in mockservers/cratedb/server.py), or None with ``no_mock`` giving
+      the skip reason.
     - ``container``: recipe starting a real server, () -> (Endpoint, stop); raises
       ServerUnavailable when it cannot run here. None with ``no_container`` as reason.
     - ``server_version``: connection -> version string (or None), for the report.

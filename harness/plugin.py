@@ -6,7 +6,7 @@ Once active it builds the targets (driver x server), runs the installed conforma
 when no test paths were given, parametrises every test that uses ``dbapi_target`` over the
 targets, and writes the per-clause reports (harness/report.py) at the end of the session.
 
-Fixtures (INTERFACES "Harness fixtures"): dbapi_target, dbapi_module, dbapi_server,
+Fixtures (documented in README.md): dbapi_target, dbapi_module, dbapi_server,
 dbapi_connect, dbapi_connect_unreachable, dbapi_connection, dbapi_cursor, dbapi_table,
 dbapi_params, dbapi_observe, dbapi_optional. Markers: ``pep249(*clause_ids)``,
 ``dbapi_requires(*capabilities)``.
