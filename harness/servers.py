@@ -49,7 +49,7 @@ def load_mock_class(db: DatabaseProfile) -> type:
 
 
 def start_mock_thread(db: DatabaseProfile) -> tuple[Endpoint, Callable[[], None]]:
-    """Start the database's MockServer on a background thread (MockServer.start() returns once it listens)."""
+    """Start the database's MockServer on a background thread; returns once it listens."""
     server = load_mock_class(db)(host="127.0.0.1", port=0)
     server.start()
     endpoint = endpoint_from_url(
