@@ -152,9 +152,11 @@ def cratedb_container() -> Started:
     except ImportError:
         try:
             from testcontainers.cratedb import CrateDBContainer
-        except ImportError:
+        except ImportError as exc:
+            # Also reached when testcontainers is there without its cratedb extra.
             raise ServerUnavailable(
-                "testcontainers is not installed (pip install 'dbapi-conformance[live]')"
+                f"testcontainers' CrateDB module cannot be imported ({exc}); "
+                "pip install 'dbapi-conformance[live]'"
             ) from None
     require_docker()
     container = CrateDBContainer(os.environ.get("DBAPI_CRATEDB_IMAGE", CRATEDB_IMAGE))
