@@ -348,3 +348,24 @@ def test_start_failure_and_restart():
         assert json.loads(body)["rows"] == [[6]]
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("stmt", ["SELECT %(p1)s", "SELECT %s", "SELECT :p1"])
+def test_placeholders_of_other_paramstyles_are_syntax_errors(server, stmt):
+    # CrateDB knows only ? and $n (cratedb.md 5.4): a driver that sends its own paramstyle
+    # unconverted must fail on the mock as on a real server.
+    resp, body = _sql(server, {"stmt": stmt, "args": [1]})
+    error = json.loads(body)["error"]
+    assert (resp.status, error["code"]) == (400, 4000)
+    assert error["message"].startswith("ParsingException[line 1:8: no viable alternative")
+
+
+@pytest.mark.parametrize("stmt, rows", [
+    ("SELECT 7 % 3", [[1]]),
+    ("SELECT 7 %(3)", [[1]]),
+    ("SELECT '%s :x %(a)s'", [["%s :x %(a)s"]]),
+])
+def test_modulo_and_literals_are_not_placeholders(server, stmt, rows):
+    resp, body = _sql(server, {"stmt": stmt})
+    assert resp.status == 200
+    assert json.loads(body)["rows"] == rows

@@ -99,7 +99,23 @@ def parse(stmt: Statement, text: str) -> exp.Expression:
         raise cerr.parsing_error(line, col, "mismatched input expecting <EOF>")
     if isinstance(trees[0], exp.Command):  # sqlglot gave up on the syntax
         raise cerr.parsing_error(1, 1, f"no viable alternative at input '{text[:60]}'")
+    if trees[0].find(exp.Placeholder) is not None:
+        raise _foreign_placeholder(stmt)
     return trees[0]
+
+
+def _foreign_placeholder(stmt: Statement) -> cerr.CrateError:
+    """ParsingException for ``%s``, ``%(name)s`` or ``:name``: sqlglot's postgres dialect
+    reads them as placeholders, CrateDB's grammar has only ``?`` and ``$n`` (5.4), so a
+    driver that forgets to rewrite its paramstyle must fail here as on a real server."""
+    toks = stmt.toks
+    for i, t in enumerate(toks):
+        nxt = toks[i + 1].raw if i + 1 < len(toks) else ""
+        if (t.raw == ":" and nxt) or (t.raw == "%" and (nxt == "(" or nxt.lower() == "s")):
+            line, col = position(stmt.text, t.start)
+            return cerr.parsing_error(
+                line, col, f"no viable alternative at input '{stmt.text[:t.end]}'")
+    return cerr.parsing_error(1, 1, f"no viable alternative at input '{stmt.text[:60]}'")
 
 
 def _format_name(e: exp.Expression) -> str:
