@@ -77,9 +77,10 @@ def require_docker() -> None:
 #: Image of the real server for ``--dbapi-server=container`` (override: DBAPI_CRATEDB_IMAGE).
 CRATEDB_IMAGE = "crate/crate:6.4"
 
+# Sources: protocols/cratedb.md 1.2, 1.4, 5.1, 6.3; crate/crate docs/general/ddl/data-types.rst
 _NO_TRANSACTIONS = (
     "CrateDB has no transactions: BEGIN/COMMIT are accepted and ignored, ROLLBACK is a "
-    "syntax error (protocols/cratedb.md 5.1)"
+    "syntax error"
 )
 
 CRATEDB_CAPABILITIES = Capabilities(
@@ -87,15 +88,13 @@ CRATEDB_CAPABILITIES = Capabilities(
         "transactions": _NO_TRANSACTIONS,
         "rollback": _NO_TRANSACTIONS,
         "autocommit_attribute": "every CrateDB statement is autocommitted; there is no "
-        "manual-commit mode to switch to (protocols/cratedb.md 5.1)",
-        "tpc": "CrateDB has no transactions, hence no two-phase commit "
-        "(protocols/cratedb.md 5.1)",
+        "manual-commit mode to switch to",
+        "tpc": "CrateDB has no transactions, hence no two-phase commit",
         "callproc": "CrateDB has no stored procedures",
-        "nextset": "CrateDB returns one result set per statement (protocols/cratedb.md 1.2)",
-        "multiple_result_sets": "CrateDB returns one result set per statement "
-        "(protocols/cratedb.md 1.2)",
+        "nextset": "CrateDB returns one result set per statement",
+        "multiple_result_sets": "CrateDB returns one result set per statement",
         "binary": "CrateDB has no binary/BLOB column type in SQL (blobs live in blob tables "
-        "over /_blobs, protocols/cratedb.md 1.4)",
+        "over /_blobs)",
         "date_type": "CrateDB cannot store DATE columns; DATE exists only in expressions "
         "(crate/crate docs/general/ddl/data-types.rst)",
         "time_type": "CrateDB has only TIME WITH TIME ZONE, and it cannot be used in CREATE "
@@ -103,7 +102,7 @@ CRATEDB_CAPABILITIES = Capabilities(
         "decimal_type": "CrateDB NUMERIC is a type literal for expressions only; table "
         "columns of type NUMERIC cannot be created (crate/crate "
         "docs/general/ddl/data-types.rst)",
-        "lastrowid": "CrateDB has no row ids (protocols/cratedb.md 6.3: lastrowid is None)",
+        "lastrowid": "CrateDB has no row ids",
     }
 )
 
