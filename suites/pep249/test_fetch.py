@@ -41,12 +41,24 @@ def _no_result_set(situation, cursor, target, connection, make_table, params):
 _SITUATIONS = ["nothing_executed", "after_insert", "after_executemany", "after_ddl"]
 
 
-def _check_fetch_raises(method, situation, module, target, connection, make_table, params):
-    cursor = connection.cursor()
-    _no_result_set(situation, cursor, target, connection, make_table, params)
-    fetch = getattr(cursor, method)
-    exc = raised_by(fetch, f"{method}() {situation.replace('_', ' ')}")
-    assert_error(module, exc, "Error", f"{method}() {situation.replace('_', ' ')}")
+# CUR-FONE-2, and CUR-FMANY-4 / CUR-FALL-2 ("same error cases as fetchone").
+_FETCH_METHODS = [
+    pytest.param("fetchone", marks=pytest.mark.pep249("CUR-FONE-2"), id="fetchone"),
+    pytest.param("fetchmany", marks=pytest.mark.pep249("CUR-FMANY-4"), id="fetchmany"),
+    pytest.param("fetchall", marks=pytest.mark.pep249("CUR-FALL-2"), id="fetchall"),
+]
+
+
+@pytest.mark.parametrize("situation", _SITUATIONS)
+@pytest.mark.parametrize("method", _FETCH_METHODS)
+def test_fetch_without_result_set_raises(
+    method, situation, dbapi_module, dbapi_target, dbapi_connection, dbapi_table, dbapi_params
+):
+    cursor = dbapi_connection.cursor()
+    _no_result_set(situation, cursor, dbapi_target, dbapi_connection, dbapi_table, dbapi_params)
+    what = f"{method}() {situation.replace('_', ' ')}"
+    exc = raised_by(getattr(cursor, method), what)
+    assert_error(dbapi_module, exc, "Error", what)
 
 
 # --- fetchone -------------------------------------------------------------------------
@@ -71,22 +83,6 @@ def test_fetchone_on_empty_result(dbapi_connection, dbapi_table):
     cursor = dbapi_connection.cursor()
     cursor.execute(f"SELECT id, name FROM {dbapi_table()}")
     assert cursor.fetchone() is None
-
-
-@pytest.mark.pep249("CUR-FONE-2")
-@pytest.mark.parametrize("situation", _SITUATIONS)
-def test_fetchone_without_result_set_raises(
-    situation, dbapi_module, dbapi_target, dbapi_connection, dbapi_table, dbapi_params
-):
-    _check_fetch_raises(
-        "fetchone",
-        situation,
-        dbapi_module,
-        dbapi_target,
-        dbapi_connection,
-        dbapi_table,
-        dbapi_params,
-    )
 
 
 @pytest.mark.pep249("CUR-FONE-3")
@@ -130,22 +126,6 @@ def test_fetchmany_returns_fewer_only_at_the_end(six_rows):
     assert list(cursor.fetchmany(4)) == []
 
 
-@pytest.mark.pep249("CUR-FMANY-4")
-@pytest.mark.parametrize("situation", _SITUATIONS)
-def test_fetchmany_without_result_set_raises(
-    situation, dbapi_module, dbapi_target, dbapi_connection, dbapi_table, dbapi_params
-):
-    _check_fetch_raises(
-        "fetchmany",
-        situation,
-        dbapi_module,
-        dbapi_target,
-        dbapi_connection,
-        dbapi_table,
-        dbapi_params,
-    )
-
-
 # --- fetchall -------------------------------------------------------------------------
 
 
@@ -163,19 +143,3 @@ def test_fetchall_on_empty_result(dbapi_connection, dbapi_table):
     cursor = dbapi_connection.cursor()
     cursor.execute(f"SELECT id, name FROM {dbapi_table()}")
     assert list(cursor.fetchall()) == []
-
-
-@pytest.mark.pep249("CUR-FALL-2")
-@pytest.mark.parametrize("situation", _SITUATIONS)
-def test_fetchall_without_result_set_raises(
-    situation, dbapi_module, dbapi_target, dbapi_connection, dbapi_table, dbapi_params
-):
-    _check_fetch_raises(
-        "fetchall",
-        situation,
-        dbapi_module,
-        dbapi_target,
-        dbapi_connection,
-        dbapi_table,
-        dbapi_params,
-    )
