@@ -17,6 +17,17 @@ import sys
 __all__ = ["main", "build_parser"]
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number, 0..65535 (0 = any free port)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 0..65535")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dbapi-mock",
@@ -25,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     crate = sub.add_parser("cratedb", help="CrateDB HTTP endpoint (POST /_sql)",
                            description="Serve CrateDB's HTTP SQL endpoint.")
     crate.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    crate.add_argument("--port", type=int, default=4200, help="port, 0 for any free (4200)")
+    crate.add_argument("--port", type=_port, default=4200, help="port, 0 for any free (4200)")
     crate.add_argument("--user", help="a user that must give --password (besides 'crate', "
                                       "which is accepted without one)")
     crate.add_argument("--password", help="the password of --user")
@@ -75,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_serve(args.server, server))
     except KeyboardInterrupt:
         pass
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # address in use, unreadable TLS files, bad host
         print(f"dbapi-mock: cannot start {args.server}: {exc}", file=sys.stderr)
         return 1
     return 0

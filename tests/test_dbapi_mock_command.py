@@ -166,3 +166,11 @@ def test_https_parameters_typed_values_and_errors_over_tls(tmp_path):
     finally:
         code, _, err = _stop(proc)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_bad_port_is_a_usage_error(port, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["cratedb", "--port", port])
+    assert exit_info.value.code == 2
+    assert "--port" in capsys.readouterr().err
