@@ -461,6 +461,20 @@ def test_nan_and_infinity(cur):
     assert cur.fetchall() == [["NaN", "-Infinity"]]
 
 
+def test_floating_division_by_zero_is_ieee(cur, table):
+    # CrateDB's data-types documentation: 0.0/0.0 is NaN, 1.0/0.0 Infinity, 1.0/-0.0
+    # -Infinity; only integer division by zero is an error.
+    cur.execute("SELECT 0.0 / 0.0 AS a, 1.0 / 0.0 AS b, 1.0 / -0.0 AS c")
+    assert cur.fetchall() == [["NaN", "Infinity", "-Infinity"]]
+    cur.execute(f"ALTER TABLE {table} ADD COLUMN x DOUBLE")
+    cur.execute(f"ALTER TABLE {table} ADD COLUMN n INT")
+    cur.execute(f"INSERT INTO {table} (id, x, n) VALUES (1, -2.5, 0)")
+    cur.execute(f"SELECT x / n FROM {table}")
+    assert cur.fetchall() == [["-Infinity"]]
+    with pytest.raises(crate_exc.ProgrammingError, match=r"/ by zero"):
+        cur.execute(f"SELECT id / n FROM {table}")
+
+
 def test_views_and_alter_table(cur, table):
     cur.execute(f"ALTER TABLE {table} ADD COLUMN extra TEXT")
     cur.execute(f"INSERT INTO {table} (id, name, extra) VALUES (1, 'a', 'e')")

@@ -560,9 +560,45 @@ class Translator:
                     right.this.strip("0.") != "":
                 continue  # a non-zero literal divisor cannot fail
             check = exp.EQ(this=right.copy(), expression=exp.Literal.number(0))
-            raise_ = exp.func("error", exp.Literal.string("/ by zero"))
-            node.replace(exp.Case(ifs=[exp.If(this=check, true=raise_)],
+            if self._is_floating(left) or self._is_floating(right):
+                on_zero = self._ieee_division_by_zero(left, right)
+            else:  # integer division: Java's ArithmeticException, "/ by zero"
+                on_zero = exp.func("error", exp.Literal.string("/ by zero"))
+            node.replace(exp.Case(ifs=[exp.If(this=check, true=on_zero)],
                                   default=exp.Div(this=left.copy(), expression=right.copy())))
+
+    @staticmethod
+    def _ieee_division_by_zero(left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        """IEEE 754, as CrateDB's doubles: x/0 is +-Infinity by the signs of x and of the
+        zero (``1.0 / -0.0`` is -Infinity), 0/0 and NaN/0 are NaN."""
+        zero = exp.Literal.number(0)
+        negative_zero = exp.func("signbit", exp.cast(right.copy(), "DOUBLE"))
+        above = exp.GT(this=left.copy(), expression=zero.copy())
+        below = exp.LT(this=left.copy(), expression=zero.copy())
+
+        def either(a, b):
+            return exp.or_(exp.and_(a.copy(), exp.not_(negative_zero.copy())),
+                           exp.and_(b.copy(), negative_zero.copy()))
+
+        return exp.Case(ifs=[
+            exp.If(this=either(above, below),
+                   true=exp.cast(exp.Literal.string("Infinity"), "DOUBLE")),
+            exp.If(this=either(below, above),
+                   true=exp.cast(exp.Literal.string("-Infinity"), "DOUBLE")),
+        ], default=exp.cast(exp.Literal.string("NaN"), "DOUBLE"))
+
+    def _is_floating(self, e: exp.Expression) -> bool:
+        """Whether ``e`` is known at translation time to be REAL or DOUBLE PRECISION."""
+        if isinstance(e, (exp.Paren, exp.Neg)):
+            return self._is_floating(e.this)
+        if isinstance(e, (exp.Add, exp.Sub, exp.Mul, exp.Div)):
+            return self._is_floating(e.this) or self._is_floating(e.expression)
+        if isinstance(e, (exp.Cast, exp.TryCast)):
+            return e.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
+        if isinstance(e, exp.Column):
+            t = self._expr_type(e)
+            return t is not None and t.id in (DataType.DOUBLE, DataType.REAL)
+        return False
 
     def _cast_type(self, to: exp.DataType) -> CrateType | None:
         if to.this == exp.DataType.Type.USERDEFINED:
