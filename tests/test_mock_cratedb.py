@@ -494,3 +494,9 @@ def test_sys_shards_counts_user_tables(cur, table):
     cur.execute("SELECT count(*), sum(num_docs) FROM sys.shards "
                 "WHERE table_name = ? AND \"primary\" = true", (table,))
     assert cur.fetchall() == [[1, 2]]
+
+
+def test_object_parameter_comes_back_as_an_object(cur):
+    # CrateDB types a bare parameter from its JSON value: an object is an OBJECT (12)
+    cur.execute("SELECT ?, ?", ({"a": 1, "b": [1, "x"]}, '{"a": 1}'))
+    assert cur.fetchall() == [[{"a": 1, "b": [1, "x"]}, '{"a": 1}']]

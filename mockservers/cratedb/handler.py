@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from dbapi_conformance.drivers.wire.cratedb import (
+    DataType,
     SQLRequest,
     bulk_item,
     encode_bulk,
@@ -78,6 +79,12 @@ def _full_type(column) -> str:
     if column.type_name == "DECIMAL" and column.precision is not None:
         return f"DECIMAL({column.precision},{column.scale or 0})"
     return column.type_name
+
+def _parameter_type(args: list, index: int) -> CrateType | None:
+    """CrateDB's type of a bare parameter column: OBJECT for a JSON object (bound as JSON
+    text), else None (the engine's type of the bound value)."""
+    value = args[index] if 0 <= index < len(args) else None
+    return CrateType(DataType.OBJECT) if isinstance(value, dict) else None
 
 
 def _compatible(t: CrateType, column) -> bool:
@@ -224,7 +231,7 @@ class CrateSession:
         if first not in _QUERY_WORDS and stmt.toks[0].kind != "L_PAREN":
             raise not_a_statement(stmt)
         prepared, params = self._prepare(stmt, args)
-        return self._execute(prepared, params)
+        return self._execute(prepared, params, args)
 
     def _prepare(self, stmt: Statement, args: list) -> tuple[Prepared, list]:
         def build() -> Prepared:
@@ -239,7 +246,7 @@ class CrateSession:
     def _params(prepared: Prepared, args: list) -> list:
         return [convert_param(args[i], prepared.hints.get(i)) for i in prepared.order]
 
-    def _execute(self, prepared: Prepared, params: list) -> Outcome:
+    def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
         for attempt in range(_RETRIES):
             try:
                 res = self.engine_session.execute(prepared.sql, params)
@@ -252,9 +259,9 @@ class CrateSession:
                 time.sleep(0.01 * (attempt + 1))
         if not res.columns:
             return Outcome(res.rowcount)
-        return self._result(prepared, res)
+        return self._result(prepared, res, args)
 
-    def _result(self, prepared: Prepared, res) -> Outcome:
+    def _result(self, prepared: Prepared, res, args: list = ()) -> Outcome:
         types: list[CrateType] = []
         for i, column in enumerate(res.columns):
             t = None
@@ -262,7 +269,9 @@ class CrateSession:
                 t = prepared.out_types[i]
             elif prepared.out_types is None:
                 t = prepared.by_name.get(column.name)
-            if t is None or not _compatible(t, column):
+            if t is not None and t.params[:1] == (-2,):  # a bare parameter: SELECT ?
+                t = _parameter_type(args, t.params[1]) or from_duckdb_type(_full_type(column))
+            elif t is None or not _compatible(t, column):
                 t = from_duckdb_type(_full_type(column))
             types.append(t)
         rows = [[to_json(v, t) for v, t in zip(row, types)] for row in res.rows]

@@ -35,10 +35,16 @@ from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameEr
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
 from dbapi_conformance.mockservers.cratedb.values import temporal_literal
 
-__all__ = ["Prepared", "Translator", "DYNAMIC"]
+__all__ = ["Prepared", "Translator", "DYNAMIC", "parameter_column"]
 
 #: Marker type of a value read out of a dynamic object (its type is guessed from values).
 DYNAMIC = CrateType(DataType.UNDEFINED, None, (-1,))
+
+
+def parameter_column(index: int) -> CrateType:
+    """Marker type of a result column that is a bare parameter (``SELECT ?``): CrateDB
+    types it from the JSON value of args[index] (an object stays an OBJECT)."""
+    return CrateType(DataType.UNDEFINED, None, (-2, index))
 
 _OBJECT_IDS = (DataType.OBJECT, DataType.UNCHECKED_OBJECT, DataType.GEO_SHAPE)
 _TIME_IDS = (DataType.TIMESTAMP_WITH_TZ, DataType.TIMESTAMP_WITHOUT_TZ, DataType.DATE)
@@ -359,7 +365,10 @@ class Translator:
             if isinstance(inner, exp.Star) or (isinstance(inner, exp.Column)
                                                and isinstance(inner.this, exp.Star)):
                 return None
-            out.append(self._expr_type(inner))
+            if isinstance(inner, exp.Parameter):
+                out.append(parameter_column(int(inner.name) - 1))
+            else:
+                out.append(self._expr_type(inner))
         return out
 
     def _expr_type(self, e: exp.Expression) -> CrateType | None:
