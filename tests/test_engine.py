@@ -750,7 +750,16 @@ def test_infer_null_ok(session, table, sql, expected):
     assert [c.name for c in cols] == [c.name for c in res.columns]
 
 
-# --- epoch_ms ------------------------------------------------------------------------------
+# --- project: the column-mapping hook -------------------------------------------------------
+
+# Epoch milliseconds for every temporal precision, as a JSON wire format would want them
+# (TIMESTAMP_S/MS/NS through TIMESTAMP: duckdb 2 has no epoch_ms of TIMESTAMP_MS itself).
+EPOCH_MS = {
+    "TIMESTAMP": "epoch_ms({})", "TIMESTAMP WITH TIME ZONE": "epoch_ms({})",
+    "DATE": "epoch_ms({})", "TIMESTAMP_S": "epoch_ms({}::TIMESTAMP)",
+    "TIMESTAMP_MS": "epoch_ms({}::TIMESTAMP)", "TIMESTAMP_NS": "epoch_ms({}::TIMESTAMP)",
+}
+
 
 def test_epoch_ms_converts_dates_and_timestamps(session):
     res = session.execute(
@@ -758,7 +767,7 @@ def test_epoch_ms_converts_dates_and_timestamps(session):
         "TIMESTAMPTZ '2024-01-01 00:00:00+01' AS b, DATE '1970-01-02' AS c, "
         "'2024-01-01'::TIMESTAMP_S AS d, '2024-01-01'::TIMESTAMP_NS AS e, "
         "'2024-01-01'::TIMESTAMP_MS AS f, NULL::DATE AS g, $1 AS h, "
-        "[TIMESTAMP '2024-01-01'] AS i, TIME '01:00:00' AS j", [5], epoch_ms=True)
+        "[TIMESTAMP '2024-01-01'] AS i, TIME '01:00:00' AS j", [5], project=EPOCH_MS)
     assert res.rows == [(1704067201500, 1704063600000, 86400000, 1704067200000,
                          1704067200000, 1704067200000, None, 5,
                          [datetime.datetime(2024, 1, 1)], datetime.time(1))]
@@ -772,18 +781,18 @@ def test_epoch_ms_keeps_order_names_and_errors(session, table):
     session.execute("INSERT INTO t (id, name, ts) VALUES (1, 'a', '1970-01-01 00:00:01'), "
                     "(2, 'b', '1970-01-01 00:00:02'), (3, 'c', NULL)")
     res = session.execute("SELECT id, ts, ts AS ts FROM t WHERE id > $1 ORDER BY id DESC",
-                          [0], epoch_ms=True)
+                          [0], project=EPOCH_MS)
     assert res.rows == [(3, None, None), (2, 2000, 2000), (1, 1000, 1000)]
     assert [c.name for c in res.columns] == ["id", "ts", "ts"]
-    assert session.execute("SELECT id FROM t WHERE id = 9", epoch_ms=True).rows == []
+    assert session.execute("SELECT id FROM t WHERE id = 9", project=EPOCH_MS).rows == []
     with pytest.raises(errors.UnknownColumn):
-        session.execute("SELECT nope FROM t", epoch_ms=True)
+        session.execute("SELECT nope FROM t", project=EPOCH_MS)
     with pytest.raises(errors.ParameterError):
-        session.execute("SELECT $1, $2", [1], epoch_ms=True)
+        session.execute("SELECT $1, $2", [1], project=EPOCH_MS)
     with pytest.raises(errors.DivisionByZero):
-        session.execute("SELECT id // 0 FROM t", epoch_ms=True)
-    res = session.execute("INSERT INTO t (id, name) VALUES (4, 'd')", epoch_ms=True)
+        session.execute("SELECT id // 0 FROM t", project=EPOCH_MS)
+    res = session.execute("INSERT INTO t (id, name) VALUES (4, 'd')", project=EPOCH_MS)
     assert (res.columns, res.rowcount) == ([], 1)
     res = session.execute("INSERT INTO t (id, name, ts) VALUES (5, 'e', '1970-01-01') "
-                          "RETURNING ts", epoch_ms=True)
+                          "RETURNING ts", project=EPOCH_MS)
     assert res.rows == [(datetime.datetime(1970, 1, 1),)]  # only SELECT is converted

@@ -92,15 +92,6 @@ def _bind_referenced(names: frozenset[str], params: Sequence[Any]) -> dict[str, 
     return {n: params[int(n) - 1] for n in names}
 
 
-_EPOCH_MS = {
-    "TIMESTAMP": "epoch_ms(#{})",
-    "TIMESTAMP WITH TIME ZONE": "epoch_ms(#{})",
-    "TIMESTAMP_S": "epoch_ms(#{}::TIMESTAMP)",
-    "TIMESTAMP_MS": "epoch_ms(#{})",
-    "TIMESTAMP_NS": "epoch_ms(#{}::TIMESTAMP)",
-    "DATE": "epoch_ms(#{}::TIMESTAMP)",
-}
-
 _TX_START = frozenset({"BEGIN", "START"})
 _TX_END = frozenset({"COMMIT", "END", "ROLLBACK", "ABORT"})
 
@@ -158,7 +149,8 @@ class Session:
 
     # --- statements ----------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
-                *, ignore_surplus: bool = False, epoch_ms: bool = False) -> Result:
+                *, ignore_surplus: bool = False,
+                project: Mapping[str, str] | None = None) -> Result:
         """Run ``sql`` (DuckDB dialect) with ``params`` bound to ``$1..$n`` / ``?``
         placeholders (a sequence), or to ``$name`` placeholders (a mapping).
 
@@ -167,11 +159,13 @@ class Session:
         one (``.missing``). ``ignore_surplus=True`` binds only the values some placeholder
         refers to, so surplus values are ignored (missing ones still raise).
 
-        ``epoch_ms=True``: in the result of a single SELECT, top-level DATE and TIMESTAMP
-        columns (all precisions, with or without time zone) come back as int milliseconds
-        since 1970-01-01 UTC (TIMESTAMP without zone: the wall clock read as UTC; DATE:
-        midnight UTC), computed inside DuckDB, which is much faster than Python datetimes.
-        ``Column.type_name`` keeps the SQL type. Other statements are unaffected.
+        ``project``: a column-mapping hook for the result of a single SELECT, DuckDB type
+        name (``"TIMESTAMP_NS"``) -> SQL expression template with ``{}`` standing for the
+        column (``"epoch_ms({}::TIMESTAMP)"``). Top-level columns of a listed type come back
+        as that expression's values, computed inside DuckDB (much faster than converting
+        Python values); ``Column.type_name`` keeps the original type. A mock supplies the
+        table its wire format needs (the engine knows no wire format). Other statements are
+        unaffected.
 
         Several ``;``-separated statements run in order (only without params); the last one's
         Result is returned. Raises an :class:`~.errors.EngineError` subclass; an empty text
@@ -191,8 +185,8 @@ class Session:
                 params = _bind_referenced(statements[0][2], params)
             kind = statements[-1][0]
             try:
-                if epoch_ms and kind == "SELECT" and len(statements) == 1:
-                    return self._select_epoch_ms(sql, params)
+                if project and kind == "SELECT" and len(statements) == 1:
+                    return self._select_projected(sql, params, project)
                 if params is None:
                     cur = self._con.execute(sql)
                 else:
@@ -245,14 +239,15 @@ class Session:
         columns = [column_from_duckdb(d[0], d[1]) for d in desc]
         return Result(columns, rows, len(rows), kind)
 
-    def _select_epoch_ms(self, sql: str, params) -> Result:
+    def _select_projected(self, sql: str, params, project: Mapping[str, str]) -> Result:
         # A relation is lazy: projecting over it runs the query once, with the conversion.
         rel = self._con.sql(sql, params=params)
         types = [str(t) for t in rel.types]
         columns = [column_from_duckdb(n, t) for n, t in zip(rel.columns, types)]
-        exprs = [_EPOCH_MS.get(t, "#{}").format(i) for i, t in enumerate(types, 1)]
-        if any(e.startswith("epoch") for e in exprs):
-            rel = rel.project(", ".join(exprs))
+        if any(t in project for t in types):
+            rel = rel.project(", ".join(
+                project[t].format(f"#{i}") if t in project else f"#{i}"
+                for i, t in enumerate(types, 1)))
         rows = rel.fetchall()
         return Result(columns, rows, len(rows), "SELECT")
 
