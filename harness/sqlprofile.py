@@ -43,6 +43,34 @@ def check_identifier(name: str) -> str:
     return name
 
 
+#: Procedure kinds a SqlProfile may supply (``SqlProfile.procedures`` keys).
+PROCEDURE_KINDS = ("inout", "result_set")
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A stored procedure the suite creates, calls through ``Cursor.callproc`` and drops.
+
+    - ``name``: base name; the suite calls it under a unique name made from it (``p_1a2b3c4d``),
+      which replaces ``{name}`` in ``create`` and ``drop``.
+    - ``args``: the parameters handed to callproc (a tuple).
+    - ``returns``: what callproc must return (CUR-CALLPROC-2): ``args`` with the OUT and INOUT
+      entries replaced by the procedure's outputs.
+    - ``rows``: the rows of the result set it produces, as tuples (CUR-CALLPROC-3); ``()``
+      when it produces none.
+    - ``create`` / ``drop``: statements run through a cursor before / after the call;
+      ``()`` for a procedure that always exists (``{name}`` is then not substituted and
+      ``name`` is used as given).
+    """
+
+    name: str
+    args: tuple = ()
+    returns: tuple = ()
+    rows: tuple = ()
+    create: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class SqlProfile:
     """SQL text for one database.
@@ -58,6 +86,12 @@ class SqlProfile:
     - ``drop``: statement template dropping a table if it exists (``{table}``).
     - ``table_suffix``: text appended to CREATE TABLE (storage options), usually "".
     - ``quote``: the identifier quote character.
+    - ``procedures``: kind -> Procedure (PROCEDURE_KINDS): "inout" has IN, OUT and INOUT
+      arguments (CUR-CALLPROC-2), "result_set" produces a result set (CUR-CALLPROC-3).
+    - ``two_result_sets``: a statement producing two result sets, the first the one row
+      ``(1,)``, the second the one row ``(2,)`` (CUR-NEXTSET-2), or None.
+    - ``warning``: a statement after which the database has sent the cursor at least one
+      message (EXT-MSG-1), or None.
     """
 
     types: Mapping[str, str | None] = field(default_factory=dict)
@@ -69,8 +103,16 @@ class SqlProfile:
     drop: str = "DROP TABLE IF EXISTS {table}"
     table_suffix: str = ""
     quote: str = '"'
+    procedures: Mapping[str, Procedure] = field(default_factory=dict)
+    two_result_sets: str | None = None
+    warning: str | None = None
 
     def __post_init__(self) -> None:
+        unknown_kinds = set(self.procedures) - set(PROCEDURE_KINDS)
+        if unknown_kinds:
+            raise ValueError(f"unknown procedure kinds {sorted(unknown_kinds)}; known: "
+                             f"{', '.join(PROCEDURE_KINDS)}")
+        object.__setattr__(self, "procedures", MappingProxyType(dict(self.procedures)))
         unknown = set(self.types) - set(TYPE_FAMILIES)
         if unknown:
             raise ValueError(
