@@ -72,7 +72,7 @@ def run_statement(connect: Callable[[], Any], sql: str) -> None:
 
 
 def new_table_name() -> str:
-    """A fresh table name, ``t_`` and 8 hex digits (lower case: CrateDB folds names)."""
+    """A fresh table name, ``t_`` and 8 hex digits (lower case: some databases fold names)."""
     return f"t_{secrets.token_hex(4)}"
 
 

@@ -30,7 +30,7 @@ class Endpoint:
     - ``url``: e.g. ``"http://127.0.0.1:54321"``; None for kind "none".
     - ``host``, ``port``: parsed from ``url`` (port is the TCP port, an int).
     - ``user``, ``password``: credentials to log in with (None = the driver's default).
-    - ``product``: human-readable server product, e.g. "CrateDB" or "CrateDB mock".
+    - ``product``: human-readable server product (with " mock" for a mock server).
     - ``version``: the server's version string once known, else None.
     - ``data_dir``: a scratch directory private to this endpoint (embedded databases keep
       their files there); None when the server keeps its own data.

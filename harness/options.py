@@ -38,17 +38,19 @@ class Settings:
 
 def add_options(parser: pytest.Parser) -> None:
     """Register --dbapi-* options and dbapi_* ini keys."""
+    from dbapi_conformance.harness.databases import DATABASES, known_driver_names
+
+    short = ", ".join(f"{name} (= {module})" for name, module in known_driver_names().items())
     group = parser.getgroup("dbapi", "PEP 249 conformance (dbapi-conformance)")
     group.addoption(
         "--dbapi-driver", action="append", dest="dbapi_driver", metavar="MODULE",
-        help="PEP 249 module to certify (repeatable). Short names: exasol, cratedb, ignite, "
-        "voltdb (the reference drivers), 'reference' (all of them that are installed), "
-        "'crate' (= crate.client). Env DBAPI_DRIVER, ini dbapi_driver.",
+        help=f"PEP 249 module to certify (repeatable). Short names: {short}, 'reference' "
+        "(every reference driver). Env DBAPI_DRIVER, ini dbapi_driver.",
     )
     group.addoption(
         "--dbapi-database", dest="dbapi_database", metavar="DB",
-        help="database slug (exasol, cratedb, ignite, voltdb, ...); inferred for known "
-        "drivers. Env DBAPI_DATABASE, ini dbapi_database.",
+        help=f"database slug ({', '.join(DATABASES)}, or one a driver profile supplies SQL "
+        "for); inferred for known drivers. Env DBAPI_DATABASE, ini dbapi_database.",
     )
     group.addoption(
         "--dbapi-server", action="append", dest="dbapi_server", metavar="mock|container|URL",

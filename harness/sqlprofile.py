@@ -176,8 +176,9 @@ class SqlProfile:
     def after_write(self, cursor: Any, table: str) -> None:
         """Make rows written to ``table`` visible to later reads, through ``cursor``.
 
-        Runs the ``refresh`` statement (CrateDB: ``REFRESH TABLE t``, protocols/cratedb.md
-        5.3), which replaces the cursor's last result; a no-op when ``refresh`` is None.
+        Runs the ``refresh`` statement (for a database whose writes become visible to
+        reads only after a refresh, such as ``REFRESH TABLE t``), which replaces the
+        cursor's last result; a no-op when ``refresh`` is None.
         """
         if self.refresh:
             cursor.execute(self.refresh.format(table=check_identifier(table)))

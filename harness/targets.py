@@ -1,7 +1,7 @@
 """Targets: (driver profile, server) pairs of a run, each with a stable id.
 
-Ids (design.md conventions): a reference driver gives "<db>-<server>" (``cratedb-mock``),
-any other driver "<module>-<db>-<server>" (``crate.client-cratedb-mock``); the server part
+Ids (design.md conventions): a reference driver gives "<db>-<server>" (``<db>-mock``),
+any other driver "<module>-<db>-<server>" (``mypkg-<db>-mock``); the server part
 is "mock", "container" or "url"; an embedded database (profile server "none") has no
 server part (``sqlite3-sqlite``).
 """
@@ -15,10 +15,16 @@ from dataclasses import dataclass
 import pytest
 
 from dbapi_conformance.harness.capabilities import Capabilities
-from dbapi_conformance.harness.databases import DatabaseProfile, get_database
+from dbapi_conformance.harness.databases import (
+    DATABASES,
+    DatabaseProfile,
+    builtin_profile,
+    expand_driver_names,
+    get_database,
+)
 from dbapi_conformance.harness.endpoint import endpoint_from_url
 from dbapi_conformance.harness.options import Settings, server_kind
-from dbapi_conformance.harness.profiles import DriverProfile, builtin_profile, expand_driver_names
+from dbapi_conformance.harness.profiles import DriverProfile
 from dbapi_conformance.harness.sqlprofile import SqlProfile
 
 
@@ -26,7 +32,7 @@ from dbapi_conformance.harness.sqlprofile import SqlProfile
 class Target:
     """One target of the run (what the suite sees as ``dbapi_target``).
 
-    - ``id``: e.g. "cratedb-mock"; ``driver``: module path; ``database``: slug.
+    - ``id``: e.g. "<db>-mock"; ``driver``: module path; ``database``: slug.
     - ``server``: "mock", "container", the address as given, or "none".
     - ``server_kind``: "mock", "container", "url" or "none".
     - ``capabilities``: database and driver declarations merged; ``sql``: SqlProfile.
@@ -53,11 +59,14 @@ def resolve_profile(config: pytest.Config, module: str, database: str | None) ->
     if profile is None:
         profile = builtin_profile(module)
     if profile is None:
+        known = sorted(
+            [db.reference_module for db in DATABASES.values() if db.reference_connect]
+            + [client.module for db in DATABASES.values() for client in db.clients]
+        )
         raise pytest.UsageError(
-            f"no driver profile for {module!r}: the harness knows the reference drivers, "
-            "crate.client and pyignite_dbapi; for another driver implement the hook "
-            "pytest_dbapi_profile(config, driver) in a conftest.py (see "
-            "dbapi_conformance.harness.hooks)"
+            f"no driver profile for {module!r}: the harness knows {', '.join(known)}; for "
+            "another driver implement the hook pytest_dbapi_profile(config, driver) in a "
+            "conftest.py (see dbapi_conformance.harness.hooks)"
         )
     if not isinstance(profile, DriverProfile):
         raise pytest.UsageError(

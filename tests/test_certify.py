@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from dbapi_conformance.harness.profiles import CRATE_CLIENT_DEVIATIONS
+from dbapi_conformance.harness.databases.cratedb import CRATE_CLIENT_DEVIATIONS
 
 #: Levels whose clauses must pass (or not apply, with a reason).
 SCORED = ("MUST", "SHOULD", "OPT")

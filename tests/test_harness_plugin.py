@@ -134,9 +134,19 @@ def test_environment_and_ini_configure_the_plugin(pytester, monkeypatch):
 
 
 def test_database_option_overrides_the_inferred_one(pytester):
-    run = _run(pytester.parseconfigure("--dbapi-driver=crate.client", "--dbapi-database=ignite"))
-    assert [t.id for t in run.targets] == ["crate.client-ignite-mock"]
-    assert run.targets[0].db.slug == "ignite"
+    pytester.makeconftest(
+        """
+        from dbapi_conformance.harness import DriverProfile, SqlProfile
+
+        def pytest_dbapi_profile(config, driver):
+            return DriverProfile(module=driver, database="somedb",
+                                 sql=SqlProfile({"int": "INTEGER", "text": "TEXT"}),
+                                 connect=lambda module, endpoint: module.connect(":memory:"))
+        """
+    )
+    run = _run(pytester.parseconfigure("--dbapi-driver=sqlite3", "--dbapi-database=otherdb"))
+    assert [t.id for t in run.targets] == ["sqlite3-otherdb-mock"]
+    assert run.targets[0].db is None and run.targets[0].database == "otherdb"
 
 
 def test_two_url_servers_get_distinct_ids(pytester):
@@ -152,7 +162,9 @@ def test_two_url_servers_get_distinct_ids(pytester):
         (["--dbapi-driver=json"], "*no driver profile for 'json'*pytest_dbapi_profile*"),
         (["--dbapi-driver=cratedb", "--dbapi-server=contianer"], "*use mock, container, or an*"),
         (["--dbapi-driver=cratedb", "--dbapi-server=http://h:99999"], "*bad port*"),
-        (["--dbapi-driver=exasol"], "*cannot find the module 'dbapi_conformance.drivers.exasol'*"),
+        (["--dbapi-driver=exasol"], "*cannot find the module 'exasol'*"),
+        (["--dbapi-driver=crate", "--dbapi-database=nosuchdb"],
+         "*database 'nosuchdb' of 'crate.client' is unknown*sql=SqlProfile*"),
     ],
 )
 def test_bad_configuration_is_a_usage_error(pytester, args, message):
@@ -330,14 +342,15 @@ def dbapi_connect(tmp_path):
     result.assert_outcomes(passed=1)
 
 
-def test_ignite_target_skips_without_a_mock_server(pytester):
+def test_unknown_database_target_skips_without_a_mock_server(pytester):
     pytester.makeconftest(
         """
-        from dbapi_conformance.harness import DriverProfile
+        from dbapi_conformance.harness import DriverProfile, SqlProfile
 
         def pytest_dbapi_profile(config, driver):
-            # sqlite3 posing as a driver for Ignite, so that the target needs the ignite mock.
-            return DriverProfile(module=driver, database="ignite",
+            # sqlite3 posing as a driver for a database the registry does not know.
+            return DriverProfile(module=driver, database="otherdb",
+                                 sql=SqlProfile({"int": "INTEGER", "text": "TEXT"}),
                                  connect=lambda module, endpoint: module.connect(":memory:"))
         """
     )
@@ -356,7 +369,8 @@ def test_ignite_target_skips_without_a_mock_server(pytester):
     )
     result = pytester.runpytest("--dbapi-driver=sqlite3", "-rs", "test_ignite.py")
     result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*sqlite3-ignite-mock: no ignite mock server in this version*"])
+    result.stdout.fnmatch_lines(
+        ["*sqlite3-otherdb-mock: the harness has no mock server for the unknown database*"])
 
 
 def test_optional_and_requires_skip_as_not_applicable(pytester):
@@ -396,5 +410,5 @@ def test_optional_and_requires_skip_as_not_applicable(pytester):
 def test_harness_files_exist():
     root = Path(__file__).resolve().parents[1] / "harness"
     names = {p.name for p in root.glob("*.py")}
-    assert {"plugin.py", "hooks.py", "profiles.py", "databases.py", "servers.py",
-            "report.py"} <= names
+    assert {"plugin.py", "hooks.py", "profiles.py", "servers.py", "report.py"} <= names
+    assert (root / "databases" / "__init__.py").is_file()

@@ -10,12 +10,9 @@ import types
 import pytest
 
 from dbapi_conformance.harness.capabilities import Capabilities
-from dbapi_conformance.harness.databases import (
-    CRATEDB,
-    DatabaseProfile,
-    cratedb_container,
-    require_docker,
-)
+from dbapi_conformance.harness.databases import DatabaseProfile, require_docker
+from dbapi_conformance.harness.databases.cratedb import ENTRY as CRATEDB
+from dbapi_conformance.harness.databases.cratedb import container as cratedb_container
 from dbapi_conformance.harness.endpoint import Endpoint, ServerUnavailable
 from dbapi_conformance.harness.profiles import DriverProfile
 from dbapi_conformance.harness.servers import (
@@ -146,12 +143,12 @@ def test_missing_mock_module_is_unavailable():
 
 def test_pool_caches_failures_and_reports_unavailable(tmp_path):
     pool = ServerPool(tmp_path)
-    ignite = _target(DatabaseProfile(slug="ignite", product="Ignite", default_port=10800,
-                                     no_mock="no ignite mock server in this version"),
+    nomock = _target(DatabaseProfile(slug="nomock", product="NoMock", default_port=10800,
+                                     no_mock="no nomock mock server in this version"),
                      runner="subprocess")
     for _ in range(2):
-        with pytest.raises(ServerUnavailable, match="no ignite mock server in this version"):
-            pool.endpoint(ignite)
+        with pytest.raises(ServerUnavailable, match="no nomock mock server in this version"):
+            pool.endpoint(nomock)
     with pytest.raises(ServerUnavailable, match="no container recipe in this version"):
         pool.endpoint(_target(FAKE_DB, kind="container"))
 
@@ -305,7 +302,7 @@ def test_cratedb_mock_through_the_plugin(pytester, runner):
         pytest.skip("the CrateDB mock server is not written yet")
     pytester.makeconftest(f"""
 import dataclasses
-from dbapi_conformance.harness.profiles import builtin_profile
+from dbapi_conformance.harness.databases import builtin_profile
 
 def pytest_dbapi_profile(config, driver):
     return dataclasses.replace(builtin_profile(driver), mock_runner={runner!r})

@@ -8,19 +8,18 @@ import pytest
 
 from dbapi_conformance.harness.capabilities import KNOWN_CAPABILITIES, Capabilities
 from dbapi_conformance.harness.clauses import LEVELS, clause_index, load_clauses
-from dbapi_conformance.harness.databases import CRATEDB, DATABASES, get_database
+from dbapi_conformance.harness.databases import (
+    DATABASES,
+    builtin_profile,
+    expand_driver_names,
+    get_database,
+    known_driver_names,
+)
+from dbapi_conformance.harness.databases import cratedb as cratedb_entry
+from dbapi_conformance.harness.databases.cratedb import ENTRY as CRATEDB
 from dbapi_conformance.harness.endpoint import Endpoint, endpoint_from_url
 from dbapi_conformance.harness.params import Params
-from dbapi_conformance.harness.profiles import (
-    CRATE_CLIENT_DEVIATIONS,
-    DriverProfile,
-    builtin_profile,
-    connect_crate_client,
-    connect_pyignite_dbapi,
-    connect_reference_cratedb,
-    driver_info,
-    expand_driver_names,
-)
+from dbapi_conformance.harness.profiles import DriverProfile, driver_info
 from dbapi_conformance.harness.report import (
     CaseResult,
     aggregate_clause,
@@ -124,13 +123,13 @@ def test_cratedb_profile_declares_capabilities_with_reasons():
     assert CRATEDB.mock == "dbapi_conformance.mockservers.cratedb.server:MockServer"
 
 
-def test_database_stubs():
-    assert sorted(DATABASES) == ["cratedb", "exasol", "ignite", "voltdb"]
-    assert get_database("ignite").no_mock == "no ignite mock server in this version"
-    assert get_database("ignite").default_port == 10800
-    assert get_database("voltdb").default_port == 21212
-    assert get_database("exasol").default_port == 8563
+def test_registry_entries():
+    assert list(DATABASES) == ["cratedb"]
+    assert get_database("cratedb") is cratedb_entry.ENTRY
+    assert get_database("cratedb").default_port == 4200
     assert get_database("nosuchdb") is None
+    assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
+                                    "crate": "crate.client"}
 
 
 # --- params -----------------------------------------------------------------------------
@@ -188,17 +187,17 @@ def test_expand_driver_names():
         "dbapi_conformance.drivers.cratedb", "crate.client", "x.y"]
     # Only reference drivers whose package exists: this version ships cratedb.
     assert expand_driver_names(["reference"]) == ["dbapi_conformance.drivers.cratedb"]
-    assert expand_driver_names(["exasol"]) == ["dbapi_conformance.drivers.exasol"]
+    # A name no entry knows stays a module path.
+    assert expand_driver_names(["exasol"]) == ["exasol"]
 
 
 def test_builtin_profiles_infer_the_database():
     assert builtin_profile("crate.client").database == "cratedb"
-    assert builtin_profile("pyignite_dbapi").database == "ignite"
-    assert builtin_profile("pyignite_dbapi").mock_runner == "subprocess"
     ref = builtin_profile("dbapi_conformance.drivers.cratedb")
     assert (ref.database, ref.reference) == ("cratedb", True)
-    assert builtin_profile("dbapi_conformance.drivers.voltdb").database == "voltdb"
+    assert builtin_profile("dbapi_conformance.drivers.voltdb") is None
     assert builtin_profile("psycopg") is None
+    CRATE_CLIENT_DEVIATIONS = cratedb_entry.CRATE_CLIENT_DEVIATIONS
     assert builtin_profile("crate.client").known_deviations == CRATE_CLIENT_DEVIATIONS
     assert all(CRATE_CLIENT_DEVIATIONS.values())
     assert set(CRATE_CLIENT_DEVIATIONS) <= {c["id"] for c in load_clauses()}
@@ -218,20 +217,14 @@ def test_connect_callables_pass_the_documented_arguments():
     ep = Endpoint(kind="mock", url="http://127.0.0.1:4321", host="127.0.0.1", port=4321,
                   user="crate", password=None)
     module, calls = _recording_module()
-    assert connect_reference_cratedb(module, ep) == "conn"
-    assert connect_crate_client(module, ep) == "conn"
-    assert connect_pyignite_dbapi(module, Endpoint(kind="url", host="h", port=10800,
-                                                  user="ignite", password="pw")) == "conn"
+    assert cratedb_entry.connect_reference(module, ep) == "conn"
+    assert cratedb_entry.connect_crate_client(module, ep) == "conn"
     ep.timeout = 2.5
-    assert connect_pyignite_dbapi(module, Endpoint(kind="url", host="h", port=10800,
-                                                  timeout=2.5)) == "conn"
-    assert connect_crate_client(module, ep) == "conn"
+    assert cratedb_entry.connect_crate_client(module, ep) == "conn"
     assert calls == [
         ((), {"servers": "http://127.0.0.1:4321", "username": "crate", "password": None,
               "timeout": None}),
         (("http://127.0.0.1:4321",), {"username": "crate", "password": None, "timeout": None}),
-        ((), {"address": ["h:10800"], "timeout": 10, "identity": "ignite", "secret": "pw"}),
-        ((), {"address": ["h:10800"], "timeout": 2.5}),
         (("http://127.0.0.1:4321",), {"username": "crate", "password": None, "timeout": 2.5}),
     ]
 

@@ -4,7 +4,7 @@ PEP 249 ``paramstyle`` values (GLB-PARAM-1) and what they look like in SQL text:
 
 - ``qmark``: ``?``; ``numeric``: ``:1``; ``named``: ``:name``; ``format``: ``%s``;
   ``pyformat``: ``%(name)s``. In ``format`` and ``pyformat`` SQL, ``%%`` stands for ``%``.
-- ``dollar`` (not a PEP 249 style): ``$1``, as PostgreSQL-like servers (CrateDB) take it.
+- ``dollar`` (not a PEP 249 style): ``$1``, as PostgreSQL-like servers take it.
 
 Placeholders inside string literals (``'...'``, with ``''`` for a quote; optionally
 ``E'...'`` with backslash escapes), quoted identifiers (``"..."``), ``-- line`` and
@@ -83,7 +83,7 @@ class Scanner:
     """Finds the placeholders of one or more styles in SQL text.
 
     ``Scanner(("qmark", "dollar"), e_strings=True)``: ``e_strings`` treats ``E'...'`` as a
-    literal with backslash escapes (PostgreSQL, CrateDB); ``backslash_escapes`` does so for
+    literal with backslash escapes (PostgreSQL-like); ``backslash_escapes`` does so for
     every ``'...'`` literal (MySQL-like dialects). Results are cached per SQL text.
     """
 
