@@ -11,10 +11,10 @@ import sys
 import time
 
 import pytest
+import trustme
+from crate import client  # noqa: E402  (declared test dependency)
 
 from dbapi_conformance.mockservers.__main__ import build_parser
-
-client = pytest.importorskip("crate.client")
 
 START_TIMEOUT = 30.0
 
@@ -132,7 +132,6 @@ def test_https_parameters_typed_values_and_errors_over_tls(tmp_path):
     """The official client against ``dbapi-mock cratedb --tls-cert/--tls-key`` in another
     process: a trustme CA, both placeholder styles, typed values, IntegrityError and
     ProgrammingError."""
-    trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
     cert_file, key_file, ca_file = (str(tmp_path / n) for n in ("cert.pem", "key.pem", "ca.pem"))

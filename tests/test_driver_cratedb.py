@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import orjson
 import pytest
+import trustme
 
 from dbapi_conformance.drivers import cratedb
 from dbapi_conformance.drivers.cratedb import transport as transport_mod
@@ -866,7 +867,6 @@ def test_statement_timeout_is_not_resent():
 
 @pytest.fixture(scope="module")
 def tls():
-    trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -11,12 +11,11 @@ import socket
 import threading
 
 import pytest
+import trustme
 
 from dbapi_conformance.drivers import cratedb
 from dbapi_conformance.drivers.wire.cratedb import DataType as T
-
-server_module = pytest.importorskip("dbapi_conformance.mockservers.cratedb.server")
-MockServer = server_module.MockServer
+from dbapi_conformance.mockservers.cratedb.server import MockServer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +301,6 @@ def test_threads_share_a_connection(conn, table):
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory):
-    trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
     folder = tmp_path_factory.mktemp("tls")

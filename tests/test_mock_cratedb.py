@@ -11,8 +11,8 @@ import decimal
 import itertools
 
 import pytest
-
-client = pytest.importorskip("crate.client")
+import trustme
+from crate import client  # noqa: E402  (declared test dependency)
 from crate.client import exceptions as crate_exc  # noqa: E402
 
 from dbapi_conformance.mockservers.cratedb import MockServer  # noqa: E402
@@ -369,7 +369,6 @@ def test_wrong_password_is_refused_at_connect():
 
 
 def test_https_with_trusted_ca(tmp_path):
-    trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
     cert_file, key_file, ca_file = (tmp_path / "cert.pem", tmp_path / "key.pem",
