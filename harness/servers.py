@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import queue
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -21,6 +20,11 @@ from typing import Any
 from dbapi_conformance.harness.databases import DatabaseProfile
 from dbapi_conformance.harness.endpoint import Endpoint, ServerUnavailable, endpoint_from_url
 from dbapi_conformance.harness.targets import Target
+from dbapi_conformance.mockservers.base import (
+    MockServerAPI,
+    command_line,
+    parse_ready_line,
+)
 
 #: Seconds a subprocess mock may take to print its "listening on" line.
 SUBPROCESS_START_TIMEOUT = 30.0
@@ -28,8 +32,9 @@ SUBPROCESS_START_TIMEOUT = 30.0
 SUBPROCESS_STOP_TIMEOUT = 10.0
 
 
-def load_mock_class(db: DatabaseProfile) -> type:
-    """Import the mock server class "module:Class"; ServerUnavailable if not importable."""
+def load_mock_class(db: DatabaseProfile) -> type[MockServerAPI]:
+    """Import the mock server class "module:Class" (a MockServerAPI, mockservers/base.py);
+    ServerUnavailable if not importable."""
     if db.mock is None:
         raise ServerUnavailable(db.no_mock)
     module_name, _, class_name = db.mock.partition(":")
@@ -49,14 +54,18 @@ def load_mock_class(db: DatabaseProfile) -> type:
 
 
 def start_mock_thread(db: DatabaseProfile) -> tuple[Endpoint, Callable[[], None]]:
-    """Start the database's MockServer on a background thread; returns once it listens."""
-    server = load_mock_class(db)(host="127.0.0.1", port=0)
+    """Start the database's mock server on a background thread; returns once it listens.
+
+    Uses only :class:`~dbapi_conformance.mockservers.base.MockServerAPI`: ``cls(host=,
+    port=0)``, ``start()`` (raises the start-up error or TimeoutError), ``url``,
+    ``version``, ``stop``."""
+    server: MockServerAPI = load_mock_class(db)(host="127.0.0.1", port=0)
     server.start()
     endpoint = endpoint_from_url(
         server.url, kind="mock", default_user=db.default_user,
         product=f"{db.product} mock (dbapi-conformance)",
     )
-    endpoint.version = getattr(server, "version", None)
+    endpoint.version = server.version
     return endpoint, server.stop
 
 
@@ -115,19 +124,19 @@ def start_mock_subprocess(
 ) -> tuple[Endpoint, Callable[[], None]]:
     """Run ``python -m dbapi_conformance.mockservers <db> --port 0`` and read its URL.
 
-    The child prints exactly one line "<db> listening on <url>" when ready (``command``
-    replaces the default command line). ServerUnavailable when the mock cannot be imported;
+    The child prints exactly one line "<db> listening on <url>" when ready (``command_line``
+    and ``ready_line`` of mockservers/base.py; ``command`` replaces the default command
+    line). ServerUnavailable when the mock cannot be imported;
     RuntimeError when the child exits or stays silent for ``timeout`` seconds (the message
     holds the tail of its stderr). The returned stop() terminates it (SIGTERM, then kill).
     """
     if command is None:
         load_mock_class(db)  # fail fast, with the same message, when there is no mock
-        command = [sys.executable, "-m", "dbapi_conformance.mockservers", db.slug,
-                   "--host", "127.0.0.1", "--port", "0"]
+        command = command_line(db.slug, "127.0.0.1", 0)
     child = MockProcess(command)
     line = child.first_line(timeout)
-    prefix = f"{db.slug} listening on "
-    if line is None or not line.startswith(prefix):
+    url = parse_ready_line(db.slug, line) if line else None
+    if url is None:
         if line is None:
             problem = f"did not report readiness within {timeout:g} s"
         elif line:
@@ -144,7 +153,7 @@ def start_mock_subprocess(
             f"the {db.slug} mock subprocess {problem}; stderr: {tail or '(empty)'}"
         )
     endpoint = endpoint_from_url(
-        line[len(prefix):].strip(), kind="mock", default_user=db.default_user,
+        url, kind="mock", default_user=db.default_user,
         product=f"{db.product} mock (dbapi-conformance, subprocess)",
     )
     return endpoint, child.stop

@@ -14,6 +14,7 @@ a slow client never blocks the others. Every wait has a timeout.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import binascii
@@ -22,13 +23,13 @@ import contextlib
 import logging
 import re
 import ssl
-import threading
 import zlib
 from dataclasses import dataclass, field
 
 from aiohttp import web, web_protocol
 
 from dbapi_conformance.drivers.wire.cratedb import (
+    DEFAULT_PORT,
     DEFAULT_SCHEMA,
     DEFAULT_SCHEMA_HEADER,
     DEFAULT_USER,
@@ -40,6 +41,7 @@ from dbapi_conformance.drivers.wire.cratedb import (
     http_status,
     parse_sql_request,
 )
+from dbapi_conformance.mockservers.base import BaseMockServer, UsageError
 from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb import systables
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog
@@ -98,8 +100,8 @@ class _Server(web.Server):
         self._on_lost(handler)
 
 
-class MockServer:
-    """A CrateDB HTTP endpoint backed by DuckDB.
+class MockServer(BaseMockServer):
+    """A CrateDB HTTP endpoint backed by DuckDB, on the shared mock base (mockservers/base.py).
 
     ``users``: user -> password, or None for "any password" (CrateDB's trust method);
     default ``{"crate": None}``. ``database``: a DuckDB file so that tables survive a
@@ -107,126 +109,77 @@ class MockServer:
     ``port`` 0 picks a free port; :attr:`url` tells which.
 
     Timeouts (seconds): ``body_timeout`` for a request body to arrive, ``statement_timeout``
-    for one statement, ``startup_timeout`` for :meth:`start`. ``max_content_length``: the
-    largest request body in bytes, also once decompressed (CrateDB's
-    ``http.max_content_length``, 100 MB). ``workers``: threads running SQL.
+    for one statement, ``startup_timeout`` for :meth:`start`, ``stop_timeout`` for
+    :meth:`stop`. ``max_content_length``: the largest request body in bytes, also once
+    decompressed (CrateDB's ``http.max_content_length``, 100 MB). ``workers``: threads
+    running SQL.
     """
 
+    summary = "CrateDB HTTP endpoint (POST /_sql)"
+    default_port = DEFAULT_PORT
     version = VERSION
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, users: dict | None = None,
                  database: str | None = None, tls_cert: str | None = None,
                  tls_key: str | None = None, *, body_timeout: float = 30.0,
                  statement_timeout: float = 300.0, startup_timeout: float = 60.0,
-                 workers: int = 16, max_content_length: int = MAX_CONTENT_LENGTH):
-        self.host = host
-        self.port = port
+                 stop_timeout: float = 30.0, workers: int = 16,
+                 max_content_length: int = MAX_CONTENT_LENGTH):
+        super().__init__(host, port, startup_timeout=startup_timeout,
+                         stop_timeout=stop_timeout)
         self.users = dict(users) if users is not None else {DEFAULT_USER: None}
         self.database = database
         self.tls_cert = tls_cert
         self.tls_key = tls_key
         self.body_timeout = body_timeout
         self.statement_timeout = statement_timeout
-        self.startup_timeout = startup_timeout
         self.max_content_length = max_content_length
         self.node_name = systables.random_node_name()
         self._workers = workers
-        self._url: str | None = None
         self._ctx: ServerContext | None = None
         self._runner: web.BaseRunner | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._connections: dict[web_protocol.RequestHandler, _Connection] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._stop_event: asyncio.Event | None = None
-        self._lifecycle = threading.Lock()
-        self._tasks: set[asyncio.Task] = set()
 
-    # --- public API --------------------------------------------------------------------
     @property
-    def url(self) -> str:
-        """``http://host:port`` (``https://`` with TLS); valid once started."""
-        if self._url is None:
-            raise RuntimeError("the server is not started")
-        return self._url
+    def scheme(self) -> str:
+        """``https`` when serving TLS, else ``http``."""
+        return "https" if self.tls_cert else "http"
 
-    def start(self) -> MockServer:
-        """Start on a background thread with its own event loop; returns when listening.
-        Raises the start-up error (e.g. OSError for a port in use)."""
-        with self._lifecycle:
-            if self._thread is not None:
-                return self
-            ready = threading.Event()
-            failure: list[BaseException] = []
+    # --- dbapi-mock options ------------------------------------------------------------
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser,
+                      default_port: int | None = None) -> None:
+        """``--host``, ``--port``, ``--user``/``--password``, ``--database``,
+        ``--tls-cert``/``--tls-key``."""
+        super().add_arguments(parser, default_port)
+        parser.add_argument("--user", help="a user that must give --password (besides "
+                                           "'crate', which is accepted without one)")
+        parser.add_argument("--password", help="the password of --user")
+        parser.add_argument("--database", metavar="PATH",
+                            help="DuckDB file: tables survive a restart (default: in memory)")
+        parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve https")
+        parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
 
-            def run() -> None:
-                loop = asyncio.new_event_loop()
-                self._loop = loop
-                try:
-                    loop.run_until_complete(self._startup())
-                except BaseException as exc:  # noqa: BLE001 - handed to start()
-                    failure.append(exc)
-                    ready.set()
-                    loop.run_until_complete(self._shutdown())
-                    loop.close()
-                    return
-                ready.set()
-                try:
-                    loop.run_forever()
-                finally:
-                    loop.run_until_complete(self._shutdown())
-                    loop.close()
-
-            self._thread = threading.Thread(target=run, name="cratedb-mock", daemon=True)
-            self._thread.start()
-            if not ready.wait(self.startup_timeout):
-                raise TimeoutError("the CrateDB mock did not start in time")
-            if failure:
-                self._thread.join(self.startup_timeout)
-                self._thread = None
-                raise failure[0]
-            return self
-
-    def stop(self) -> None:
-        """Stop serving, close every session and the database, join the thread.
-        Idempotent."""
-        with self._lifecycle:
-            thread, loop = self._thread, self._loop
-            if thread is None or loop is None:
-                return
-            if loop.is_running():
-                loop.call_soon_threadsafe(loop.stop)
-            thread.join(self.startup_timeout)
-            self._thread = None
-
-    def __enter__(self) -> MockServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    async def serve_forever(self, ready=None) -> None:
-        """Serve in the running loop until :meth:`request_stop` (the dbapi-mock command
-        calls it on SIGINT/SIGTERM). ``ready(url)`` is called once listening."""
-        self._loop = asyncio.get_running_loop()
-        self._stop_event = asyncio.Event()
-        try:
-            await self._startup()
-            if ready is not None:
-                ready(self.url)
-            await self._stop_event.wait()
-        finally:
-            await self._shutdown()
-
-    def request_stop(self) -> None:
-        """Ask :meth:`serve_forever` to return (thread-safe)."""
-        loop, event = self._loop, self._stop_event
-        if loop is not None and event is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(event.set)
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> MockServer:
+        """A server from the options; UsageError for --tls-cert without --tls-key (or the
+        reverse) and for --password without --user."""
+        if bool(args.tls_cert) != bool(args.tls_key):
+            raise UsageError("--tls-cert and --tls-key go together")
+        if args.password and not args.user:
+            raise UsageError("--password needs --user")
+        users: dict[str, str | None] = {DEFAULT_USER: None}
+        if args.user:
+            users[args.user] = args.password
+        return cls(host=args.host, port=args.port, users=users, database=args.database,
+                   tls_cert=args.tls_cert, tls_key=args.tls_key)
 
     # --- life cycle --------------------------------------------------------------------
-    async def _startup(self) -> None:
+    async def listen(self) -> tuple[str, int]:
+        """Open the engine (on a worker thread), install the system tables, listen."""
         loop = asyncio.get_running_loop()
+        self._connections = {}
         self._executor = concurrent.futures.ThreadPoolExecutor(
             self._workers, thread_name_prefix="cratedb-sql")
         engine = await loop.run_in_executor(self._executor, Engine, self.database)
@@ -241,23 +194,21 @@ class MockServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=ssl_context)
         await site.start()
-        port = self._runner.addresses[0][1]
-        host = self.host if ":" not in self.host else f"[{self.host}]"
-        self._url = f"{'https' if ssl_context else 'http'}://{host}:{port}"
+        host, port = self._runner.addresses[0][:2]
         node = systables.NodeInfo(self.node_name, VERSION, port, self.host)
         self._ctx.node = node
         await loop.run_in_executor(self._executor, systables.install, engine,
                                    self._ctx.catalog, node)
+        return host, port
 
-    async def _shutdown(self) -> None:
+    async def close(self) -> None:
+        """Stop the HTTP server, wait for session clean-ups, close every session, the
+        engine and the worker threads."""
         if self._runner is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._runner.cleanup(), 10)
             self._runner = None
-        if self._tasks:
-            _, pending = await asyncio.wait(list(self._tasks), timeout=5)
-            for task in pending:
-                task.cancel()
+        await self.drain_tasks(5)
         for conn in list(self._connections.values()):
             self._close_session(conn, interrupt=True)
         self._connections.clear()
@@ -275,12 +226,7 @@ class MockServer:
             return
         conn.closed = True
         if conn.session is not None and self._executor is not None:
-            self._spawn(self._close_later(conn))
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self.spawn(self._close_later(conn))
 
     async def _close_later(self, conn: _Connection) -> None:
         try:
@@ -446,7 +392,7 @@ class MockServer:
             if conn.closed:
                 self._connections.pop(request.protocol, None)
                 if conn.session is not None:
-                    self._spawn(self._close_later(conn))
+                    self.spawn(self._close_later(conn))
         return _json(status, payload)
 
     def _timeout_error(self, trace: bool) -> web.Response:
