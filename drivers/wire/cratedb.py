@@ -1,15 +1,26 @@
-"""CrateDB HTTP endpoint codec, sans I/O: request and response shapes of ``POST /_sql``.
+"""CrateDB HTTP endpoint codec, sans I/O: request and response shapes of ``POST /_sql``,
+and CrateDB's JSON value forms in both directions.
 
 Shared by the reference driver (client side) and the mock server (server side). Nothing here
 opens a socket. Source: ``protocols/cratedb.md`` (sections 1-4), which follows crate/crate
 ``SqlHttpHandler``, ``SQLRequestParser``, ``ResultToXContentBuilder`` and ``HttpErrorStatus``.
+HTTP does the framing (aiohttp in the mock, urllib3 in the driver), so the codec shape of
+drivers/wire/__init__.py reduces to functions over whole bodies: parse / encode a request,
+encode / decode a response, and the value tables.
 
-Errors come in pairs:
-- :class:`RequestError` - a request body the server must refuse (the peer's fault on the
-  server side); it carries CrateDB's error ``code`` and message text.
-- :class:`ResponseError` - a response the client cannot read (the peer's fault on the client
-  side).
-- :class:`EncodeError` - a value our own side cannot put on the wire.
+Errors come in pairs (drivers/wire/base.py):
+- :class:`EncodeError` (a :class:`LocalProtocolError`) - a value our own side cannot put on
+  the wire;
+- :class:`RequestError` (a :class:`RemoteProtocolError`) - a request body the server must
+  refuse; it carries CrateDB's error ``code`` and message text;
+- :class:`ResponseError` (a :class:`RemoteProtocolError`) - a response the client cannot
+  read;
+- :class:`CastError` (a :class:`RemoteProtocolError`) - a parameter value that does not fit
+  the type it meets (CrateDB answers ``Cannot cast value``).
+
+Values (cratedb.md 4): one section per type family, each with both directions. Request
+``args``: :func:`encode_param` (client) -> :func:`decode_param` (server). Result ``rows``:
+:func:`encode_value` (server) -> :func:`value_decoder` (client).
 """
 
 from __future__ import annotations
@@ -19,11 +30,14 @@ import decimal
 import enum
 import ipaddress
 import json
+import math as _math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import orjson
+
+from dbapi_conformance.drivers.wire.base import LocalProtocolError, RemoteProtocolError
 
 SQL_PATH = "/_sql"
 DEFAULT_PORT = 4200
@@ -157,7 +171,7 @@ def error_message(exception_name: str, text: str) -> str:
     return f"{exception_name}[{text}]"
 
 
-class RequestError(Exception):
+class RequestError(RemoteProtocolError):
     """A ``/_sql`` request the server refuses; ``code`` is CrateDB's error code."""
 
     def __init__(self, code: int, message: str):
@@ -166,11 +180,11 @@ class RequestError(Exception):
         self.message = message
 
 
-class ResponseError(Exception):
+class ResponseError(RemoteProtocolError):
     """A response the client cannot read (not JSON, or not the shape of cratedb.md 1.2)."""
 
 
-class EncodeError(TypeError):
+class EncodeError(LocalProtocolError, TypeError):
     """A parameter value that has no JSON form CrateDB accepts (cratedb.md 4.2).
 
     ``kind`` says why: "binary" (bytes: CrateDB has no binary SQL type), "value" (a value
@@ -281,7 +295,8 @@ _PLAIN = frozenset((str, int, bool, type(None)))
 
 
 def encode_param(value: Any) -> Any:
-    """One parameter value in the JSON form CrateDB reads (cratedb.md 4.2).
+    """One parameter value in the JSON form CrateDB reads (cratedb.md 4.2); the request
+    direction's client half, :func:`decode_param` is the server's.
 
     datetime -> epoch milliseconds (naive = UTC wall clock; aware = its UTC instant),
     date -> epoch milliseconds at midnight UTC, time -> ISO text, Decimal/UUID -> text,
@@ -293,16 +308,11 @@ def encode_param(value: Any) -> Any:
     if type(value) in _PLAIN:
         return value
     if isinstance(value, float):
-        if value - value != 0.0:  # NaN or infinite
-            return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-        return value
+        return float_to_wire(value)
     if isinstance(value, _dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.timezone.utc)
-        delta = value - _EPOCH
-        return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+        return timestamp_to_wire(value)
     if isinstance(value, _dt.date):
-        return (value - _EPOCH_DATE).days * 86_400_000
+        return date_to_wire(value)
     if isinstance(value, _dt.time):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
@@ -488,14 +498,117 @@ def decode_error(status: int, content_type: str | None, body: bytes) -> ServerEr
 
 
 # ---------------------------------------------------------------------------------------
-# Values (client side)
+# Values (cratedb.md 4), one section per type family, both directions of each.
+#
+# Request ``args``: the client's encode_param (above) -> the server's decode_param, which
+# casts the JSON value to the type of the column it meets, leniently as CrateDB does.
+# Result ``rows``: the server's encode_value -> the client's value_decoder.
+
+
+class CastError(RemoteProtocolError):
+    """A parameter ``value`` (as received) that does not fit ``col_type`` (the type where
+    it failed: the element type inside an array). CrateDB answers 4000
+    ``SQLParseException[Cannot cast value `v` to type `t`]`` (cratedb.md 4.2); the mock
+    words the message with its type names."""
+
+    def __init__(self, value: Any, col_type: ColType):
+        super().__init__(f"Cannot cast value `{value}` to type `{col_type}`")
+        self.value = value
+        self.col_type = col_type
 
 
 _EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
 _timedelta = _dt.timedelta
 
 
-def _timetz(value: list) -> _dt.time:
+# --- temporal: TIMESTAMP WITH TIME ZONE (11), TIMESTAMP WITHOUT TIME ZONE (15), DATE (24) --
+# On the wire in both directions: epoch milliseconds (a JSON integer). Parameters may also be
+# ISO-8601 text or digit strings, which CrateDB casts (4.2).
+
+
+def timestamp_to_wire(value: _dt.datetime) -> int:
+    """Epoch milliseconds, floored: an aware datetime's UTC instant, a naive one read as a
+    UTC wall clock (what CrateDB stores for WITHOUT TIME ZONE)."""
+    delta = value - (_EPOCH if value.tzinfo is not None else _EPOCH_NAIVE)
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def date_to_wire(value: _dt.date) -> int:
+    """Epoch milliseconds of midnight UTC of ``value``."""
+    return (value - _EPOCH_DATE).days * 86_400_000
+
+
+def timestamp_from_wire(ms: int | float, aware: bool = True) -> _dt.datetime:
+    """Epoch milliseconds -> an aware UTC datetime (11) or a naive one (15)."""
+    # timedelta(0, 0, 0, ms): positional milliseconds, the fastest exact conversion.
+    return (_EPOCH if aware else _EPOCH_NAIVE) + _timedelta(0, 0, 0, ms)
+
+
+def date_from_wire(ms: int | float) -> _dt.date:
+    """Epoch milliseconds -> the UTC date they fall on."""
+    return _EPOCH_DATE + _timedelta(0, 0, 0, ms)
+
+
+def _digits(text: str) -> bool:
+    return text.lstrip("-").isdigit()
+
+
+def timestamp_from_param(value: Any, aware: bool) -> _dt.datetime:
+    """A TIMESTAMP parameter: epoch ms (number or digit text) or ISO-8601 text (``Z`` or an
+    offset allowed). WITHOUT TIME ZONE keeps the wall clock and drops the offset; WITH TIME
+    ZONE reads naive text as UTC (crate/crate docs/general/ddl/data-types.rst)."""
+    if isinstance(value, bool):
+        raise CastError(value, _ts_type(aware))
+    if isinstance(value, (int, float)):
+        return timestamp_from_wire(value, aware)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if _digits(text):
+                return timestamp_from_wire(int(text), aware)
+            parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except (ValueError, OverflowError):
+            raise CastError(value, _ts_type(aware)) from None
+        if not aware:
+            return parsed.replace(tzinfo=None)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=_dt.timezone.utc)
+        return parsed.astimezone(_dt.timezone.utc)
+    raise CastError(value, _ts_type(aware))
+
+
+def _ts_type(aware: bool) -> DataType:
+    return DataType.TIMESTAMP_WITH_TZ if aware else DataType.TIMESTAMP_WITHOUT_TZ
+
+
+def date_from_param(value: Any) -> _dt.date:
+    """A DATE parameter: epoch ms (number or digit text) or text starting ``YYYY-MM-DD``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return date_from_wire(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if _digits(text):
+                return date_from_wire(int(text))
+            return _dt.date.fromisoformat(text[:10])
+        except (ValueError, OverflowError):
+            raise CastError(value, DataType.DATE) from None
+    raise CastError(value, DataType.DATE)
+
+
+# --- TIME WITH TIME ZONE (20): ``[micros since midnight, offset seconds]`` in results -------
+
+
+def timetz_to_wire(value: _dt.time) -> list[int]:
+    """``[microseconds since midnight, UTC offset in seconds]`` (4.1; naive = offset 0)."""
+    micros = ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 \
+        + value.microsecond
+    offset = value.utcoffset()
+    return [micros, int(offset.total_seconds()) if offset else 0]
+
+
+def timetz_from_wire(value: list) -> _dt.time:
+    """``[micros, offset_seconds]`` -> an aware ``time``."""
     micros, offset = value
     seconds, micro = divmod(int(micros), 1_000_000)
     hours, rest = divmod(seconds, 3600)
@@ -503,15 +616,278 @@ def _timetz(value: list) -> _dt.time:
     return _dt.time(hours % 24, rest // 60, rest % 60, micro, tzinfo=tz)
 
 
-def _float(value: Any) -> Any:
-    # Jackson writes NaN and infinities as strings ("NaN", "Infinity"; cratedb.md 4.1).
+# --- floating point: DOUBLE (6), REAL (7) --------------------------------------------------
+# JSON has no NaN or infinities: Jackson writes the strings "NaN", "Infinity", "-Infinity",
+# and CrateDB casts those strings back where a double is expected (4.1, 4.2).
+
+
+def float_to_wire(value: float) -> float | str:
+    """A float, or "NaN" / "Infinity" / "-Infinity"."""
+    if value - value != 0.0:  # NaN or infinite
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def float_from_wire(value: Any) -> Any:
+    """A JSON number or one of the three strings -> float (other numbers unchanged)."""
     return float(value) if value.__class__ is str else value
 
 
+def float_from_param(value: Any, col_type: DataType = DataType.DOUBLE) -> float:
+    """A DOUBLE/REAL parameter: a number or numeric text (the three strings included)."""
+    if isinstance(value, (bool, dict, list)):
+        raise CastError(value, col_type)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise CastError(value, col_type) from None
+
+
+# --- integers: CHAR (2, "byte"), SMALLINT (8), INTEGER (9), BIGINT (10) ---------------------
+
+#: Value ranges of the integer types (crate/crate ``ByteType``, ``ShortType``, ...).
+INTEGER_RANGES: dict[DataType, tuple[int, int]] = {
+    DataType.CHAR: (-128, 127),
+    DataType.SMALLINT: (-32768, 32767),
+    DataType.INTEGER: (-2 ** 31, 2 ** 31 - 1),
+    DataType.BIGINT: (-2 ** 63, 2 ** 63 - 1),
+}
+
+
+def integer_from_param(value: Any, col_type: DataType) -> int:
+    """An integer parameter: an int, a float (rounded) or integer / float text; out of the
+    type's range (:data:`INTEGER_RANGES`) is a cast error."""
+    lo, hi = INTEGER_RANGES[col_type]
+    if isinstance(value, bool):
+        raise CastError(value, col_type)
+    if isinstance(value, float):
+        if not value.is_integer() and not _math.isfinite(value):
+            raise CastError(value, col_type)
+        result = round(value)
+    elif isinstance(value, int):
+        result = value
+    elif isinstance(value, str):
+        try:
+            result = int(value.strip())
+        except ValueError:
+            try:
+                result = round(float(value))
+            except (ValueError, OverflowError):
+                raise CastError(value, col_type) from None
+    else:
+        raise CastError(value, col_type)
+    if not lo <= result <= hi:
+        raise CastError(value, col_type)
+    return result
+
+
+# --- exact numeric: NUMERIC (22) -----------------------------------------------------------
+# Results carry exact JSON numbers (BigDecimal.toString); parameters arrive as text or numbers.
+
+
+def numeric_to_wire(value: decimal.Decimal, scaled: bool = False) -> Any:
+    """An exact JSON number (an ``orjson.Fragment``): with the column's scale when
+    ``scaled`` (NUMERIC(p, s)), else normalised; non-finite values as the float strings."""
+    if not value.is_finite():
+        return "NaN" if value.is_nan() else ("Infinity" if value > 0 else "-Infinity")
+    text = str(value) if scaled else format(value.normalize(), "f")
+    if "E" in text or "e" in text:
+        text = format(value, "f")
+    return orjson.Fragment(text)
+
+
+def numeric_from_wire(value: Any) -> decimal.Decimal:
+    """A JSON number -> Decimal, through its text (no binary float rounding)."""
+    return decimal.Decimal(str(value))
+
+
+def numeric_from_param(value: Any) -> decimal.Decimal:
+    """A NUMERIC parameter: a number or decimal text."""
+    if isinstance(value, (bool, dict, list)):
+        raise CastError(value, DataType.NUMERIC)
+    try:
+        return decimal.Decimal(str(value).strip())
+    except decimal.InvalidOperation:
+        raise CastError(value, DataType.NUMERIC) from None
+
+
+# --- INTERVAL (17): text in results ---------------------------------------------------------
+
+
+def interval_to_wire(value: _dt.timedelta) -> str:
+    """``"N days HH:MM:SS[.ffffff]"`` as CrateDB prints intervals (days part left out when
+    zero, clock part when zero and there are days)."""
+    days, seconds = value.days, value.seconds
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} day" + ("s" if abs(days) != 1 else ""))
+    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    if value.microseconds:
+        clock += f".{value.microseconds:06d}".rstrip("0")
+    if clock != "00:00:00" or not parts:
+        parts.append(clock)
+    return " ".join(parts)
+
+
+# --- BOOLEAN (3), text family (TEXT 4, CHARACTER 27, IP 5, JSON 26), UUID (29) -------------
+
+
+def boolean_from_param(value: Any) -> bool:
+    """A BOOLEAN parameter: true/false, or text t, true, f, false (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("t", "true", "f", "false"):
+        return value.strip().lower().startswith("t")
+    raise CastError(value, DataType.BOOLEAN)
+
+
+def text_from_param(value: Any, col_type: DataType = DataType.TEXT) -> str:
+    """A text parameter: scalars as their text (booleans as ``t`` / ``f``); objects and
+    arrays only for JSON (26), as JSON text."""
+    if isinstance(value, (dict, list)):
+        if col_type == DataType.JSON:
+            return orjson.dumps(value).decode()
+        raise CastError(value, col_type)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
+
+
+def uuid_from_param(value: Any) -> Any:
+    """A UUID parameter: text -> ``uuid.UUID`` (other JSON values unchanged)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise CastError(value, DataType.UUID) from None
+
+
+# --- objects: OBJECT (12), UNCHECKED_OBJECT (16), GEO_SHAPE (14, GeoJSON); GEO_POINT (13) ---
+
+
+def object_from_param(value: Any, col_type: DataType = DataType.OBJECT) -> dict:
+    """An object parameter: a JSON object, or text holding one."""
+    if isinstance(value, str):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            raise CastError(value, col_type) from None
+    if not isinstance(value, dict):
+        raise CastError(value, col_type)
+    return value
+
+
+def geo_point_from_param(value: Any) -> list[float]:
+    """A GEO_POINT parameter: ``[lon, lat]`` or WKT ``POINT (lon lat)`` -> ``[lon, lat]``."""
+    if isinstance(value, str) and value.strip().upper().startswith("POINT"):
+        inner = value[value.index("(") + 1:value.rindex(")")].split()
+        if len(inner) != 2:
+            raise CastError(value, DataType.GEO_POINT)
+        return [float(inner[0]), float(inner[1])]
+    if isinstance(value, list) and len(value) == 2:
+        return [float(v) for v in value]
+    raise CastError(value, DataType.GEO_POINT)
+
+
+# --- the tables -----------------------------------------------------------------------------
+
+_PARAM_DECODERS: dict[int, Any] = {
+    DataType.TIMESTAMP_WITH_TZ: lambda v, t: timestamp_from_param(v, True),
+    DataType.TIMESTAMP_WITHOUT_TZ: lambda v, t: timestamp_from_param(v, False),
+    DataType.DATE: lambda v, t: date_from_param(v),
+    **{t: integer_from_param for t in INTEGER_RANGES},
+    DataType.DOUBLE: float_from_param,
+    DataType.REAL: float_from_param,
+    DataType.NUMERIC: lambda v, t: numeric_from_param(v),
+    DataType.BOOLEAN: lambda v, t: boolean_from_param(v),
+    DataType.OBJECT: object_from_param,
+    DataType.UNCHECKED_OBJECT: object_from_param,
+    DataType.GEO_SHAPE: object_from_param,
+    DataType.GEO_POINT: lambda v, t: geo_point_from_param(v),
+    DataType.TEXT: text_from_param,
+    DataType.CHARACTER: text_from_param,
+    DataType.IP: text_from_param,
+    DataType.JSON: text_from_param,
+    DataType.UUID: lambda v, t: uuid_from_param(v),
+}
+
+
+def decode_param(value: Any, col_type: ColType | None) -> Any:
+    """Server side: a received JSON parameter cast to ``col_type``, the type of the column
+    it meets (None: unknown, the value is returned unchanged), as CrateDB casts (4.2).
+
+    Returns: datetime (aware UTC for 11, naive for 15), date, int, float, Decimal, bool,
+    str, dict (objects), ``[lon, lat]`` (13), ``uuid.UUID``, lists for arrays; other types
+    (TIMETZ, INTERVAL, ...) unchanged. ``null`` stays None. Raises :class:`CastError`.
+    """
+    try:
+        return _decode_param(value, col_type)
+    except (ValueError, TypeError, OverflowError, ArithmeticError, IndexError):
+        raise CastError(value, col_type) from None
+
+
+def _decode_param(value: Any, col_type: ColType | None) -> Any:
+    if value is None or col_type is None:
+        return value
+    if isinstance(col_type, list):
+        if len(col_type) != 2:
+            return value
+        if not isinstance(value, list):
+            raise CastError(value, col_type)
+        return [_decode_param(v, col_type[1]) for v in value]
+    decode = _PARAM_DECODERS.get(col_type)
+    return value if decode is None else decode(value, DataType(col_type))
+
+
+def encode_value(value: Any, *, scaled: bool = False) -> Any:
+    """Server side: a Python result value as the JSON value CrateDB writes (4.1).
+
+    None, bool, str pass; ints beyond 64 bits become exact JSON numbers; float ->
+    :func:`float_to_wire`; Decimal -> :func:`numeric_to_wire` (``scaled``: the column has a
+    scale); datetime / date -> epoch ms; time -> ``[micros, offset]``; timedelta ->
+    interval text; lists and dicts element by element; UUID and anything else -> text.
+    """
+    if value is None or value.__class__ in (bool, str):
+        return value
+    if isinstance(value, int):
+        return value if -2 ** 63 <= value < 2 ** 64 else orjson.Fragment(str(value))
+    if isinstance(value, float):
+        return float_to_wire(value)
+    if isinstance(value, decimal.Decimal):
+        return numeric_to_wire(value, scaled)
+    if isinstance(value, _dt.datetime):
+        return timestamp_to_wire(value)
+    if isinstance(value, _dt.date):
+        return date_to_wire(value)
+    if isinstance(value, _dt.time):
+        return timetz_to_wire(value)
+    if isinstance(value, _dt.timedelta):
+        return interval_to_wire(value)
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v, scaled=scaled) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode_value(v) for k, v in value.items()}
+    return str(value)
+
+
+_ROW_DECODERS: dict[int, Any] = {
+    DataType.TIMESTAMP_WITH_TZ: lambda v: _EPOCH + _timedelta(0, 0, 0, v),
+    DataType.TIMESTAMP_WITHOUT_TZ: lambda v: _EPOCH_NAIVE + _timedelta(0, 0, 0, v),
+    DataType.DATE: date_from_wire,
+    DataType.NUMERIC: numeric_from_wire,
+    DataType.TIMETZ: timetz_from_wire,
+    DataType.DOUBLE: float_from_wire,
+    DataType.REAL: float_from_wire,
+}
+
+
 def value_decoder(col_type: ColType):
-    """A function turning one non-null JSON value of ``col_type`` into its Python value,
-    or None when the JSON value is already right (identity; lets callers skip the column).
-    Callers handle ``null`` themselves: the function is never given None.
+    """Client side: a function turning one non-null JSON value of ``col_type`` into its
+    Python value, or None when the JSON value is already right (identity; lets callers skip
+    the column). Callers handle ``null`` themselves: the function is never given None.
 
     TIMESTAMP WITH TIME ZONE (11) -> aware UTC ``datetime``; TIMESTAMP WITHOUT TIME ZONE
     (15) -> naive ``datetime``; DATE (24) -> ``date``; NUMERIC (22) -> ``Decimal``;
@@ -523,18 +899,4 @@ def value_decoder(col_type: ColType):
         if inner is None:
             return None
         return lambda v: None if v is None else [None if x is None else inner(x) for x in v]
-    # timedelta(0, 0, 0, ms): positional milliseconds, the fastest exact conversion.
-    if col_type == DataType.TIMESTAMP_WITH_TZ:
-        return lambda v: _EPOCH + _timedelta(0, 0, 0, v)
-    if col_type == DataType.TIMESTAMP_WITHOUT_TZ:
-        return lambda v: _EPOCH_NAIVE + _timedelta(0, 0, 0, v)
-    if col_type == DataType.DATE:
-        return lambda v: _EPOCH_DATE + _timedelta(0, 0, 0, v)
-    if col_type == DataType.NUMERIC:
-        return lambda v: decimal.Decimal(str(v))
-    if col_type == DataType.TIMETZ:
-        return _timetz
-    if col_type == DataType.DOUBLE or col_type == DataType.REAL:
-        return _float
-    return None
-
+    return _ROW_DECODERS.get(col_type)

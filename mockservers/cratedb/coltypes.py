@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dbapi_conformance.drivers.wire.cratedb import TYPE_NAMES, DataType
 
-__all__ = ["CrateType", "parse_type_name", "from_duckdb_type", "TypeNameError"]
+__all__ = ["CrateType", "parse_type_name", "from_duckdb_type", "from_col_type", "TypeNameError"]
 
 
 class TypeNameError(ValueError):
@@ -211,6 +211,18 @@ _FROM_DUCK = {
     "NULL": DataType.UNDEFINED,
     '"NULL"': DataType.UNDEFINED,
 }
+
+
+def from_col_type(col_type: int | list) -> CrateType:
+    """The CrateDB type of a ``col_types`` entry (a bare id or ``[100, inner]``); unknown
+    ids are UNDEFINED."""
+    if isinstance(col_type, list):
+        inner = from_col_type(col_type[1]) if len(col_type) == 2 else None
+        return CrateType(DataType.ARRAY, inner)
+    try:
+        return CrateType(DataType(col_type))
+    except ValueError:
+        return CrateType(DataType.UNDEFINED)
 
 
 def from_duckdb_type(type_name: str) -> CrateType:
