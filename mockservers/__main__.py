@@ -3,7 +3,7 @@
 ``dbapi-mock DATABASE [--host H] [--port P] [options of that mock]``: one subcommand per
 database of the harness's registry that has a mock server (``DatabaseProfile.mock``); each
 mock class adds its own options (``add_arguments``) and builds itself from them
-(``from_args``), see mockservers/base.py. ``dbapi-mock cratedb --help`` lists CrateDB's.
+(``from_args``), see mockservers/base.py. ``dbapi-mock <database> --help`` lists them.
 
 Prints one line ``<slug> listening on <url>`` once the server accepts connections, and exits
 with status 0 after a clean shutdown, 1 when it cannot start, 2 for bad arguments.

@@ -70,9 +70,9 @@ class MockServerAPI(Protocol):
 
     Class members:
 
-    - ``summary``: one line for ``dbapi-mock --help`` ("CrateDB HTTP endpoint (POST /_sql)");
-    - ``default_port``: the database's own port (CrateDB 4200), the ``--port`` default;
-    - ``version``: the server version the mock claims (CrateDB "6.4.1"), or None;
+    - ``summary``: one line for ``dbapi-mock --help`` (what the mock serves, over what);
+    - ``default_port``: the database's own port, the ``--port`` default;
+    - ``version``: the server version the mock claims (``"6.4.1"``), or None;
     - ``add_arguments(parser, default_port=None)``: add the mock's ``dbapi-mock`` options
       (``--host`` and ``--port`` included);
     - ``from_args(args)``: an instance from the parsed options; :class:`UsageError` when
@@ -132,7 +132,7 @@ class BaseMockServer(abc.ABC):
     summary: ClassVar[str] = ""
     default_port: ClassVar[int] = 0
     version: ClassVar[str | None] = None
-    #: The URL scheme; a subclass may make it a property (CrateDB: "https" with TLS).
+    #: The URL scheme; a subclass may make it a property ("https" when serving TLS).
     scheme: str = "tcp"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,

@@ -1,0 +1,67 @@
+"""The database registry: each database is named only in its own folders and its entry.
+
+Shared code (the harness, the suite, the mock-server base and command, the shared driver
+pieces) iterates over the registry (harness/databases/) and never names a database, so
+that adding one means adding its folders plus one entry module.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dbapi_conformance.harness.databases import DATABASES, DatabaseProfile
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The folders whose files are searched (README, pyproject and tox.ini may name databases).
+SHARED = ("harness", "suites", "mockservers", "drivers")
+
+
+def own_places(slug: str) -> list[Path]:
+    """Where database ``slug`` may be named: its folders, its codec and its registry entry."""
+    return [ROOT / "drivers" / slug, ROOT / "drivers" / "wire" / f"{slug}.py",
+            ROOT / "mockservers" / slug, ROOT / "harness" / "databases" / f"{slug}.py"]
+
+
+def names_of(db: DatabaseProfile) -> set[str]:
+    """Words that name ``db``: slug, product, short driver names, client top-level modules."""
+    words = {db.slug, db.product, *db.aliases}
+    words |= {client.module.partition(".")[0] for client in db.clients}
+    return {w.lower() for w in words}
+
+
+def shared_files() -> list[Path]:
+    return sorted(p for top in SHARED for p in (ROOT / top).rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts)
+
+
+def test_the_registry_has_entries():
+    assert DATABASES, "no registry entries found in harness/databases/"
+    for slug, db in DATABASES.items():
+        assert db.slug == slug and (ROOT / "harness" / "databases" / f"{slug}.py").is_file()
+
+
+@pytest.mark.parametrize("slug", sorted(DATABASES))
+def test_database_is_named_only_in_its_own_places(slug):
+    db = DATABASES[slug]
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(names_of(db))), re.IGNORECASE)
+    allowed = own_places(slug)
+    offenders = []
+    for path in shared_files():
+        if any(path == place or place in path.parents for place in allowed):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, f"{db.product} is named outside its own places:\n" + "\n".join(
+        offenders)
+
+
+def test_the_search_finds_a_name():
+    # The check above must be able to fail: a line naming a database is found.
+    db = next(iter(DATABASES.values()))
+    pattern = re.compile("|".join(re.escape(w) for w in names_of(db)), re.IGNORECASE)
+    assert pattern.search(f"see the {db.product} notes")
