@@ -122,6 +122,15 @@ def test_expression_types(conn):
     assert cur.description[0][1] == cratedb.DATETIME
 
 
+def test_numeric_keeps_every_digit(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT CAST('12345678901234567890.123456789' AS NUMERIC(38, 9)), "
+                "CAST(0.1 AS DOUBLE PRECISION)")
+    ((number, double),) = cur.fetchall()
+    assert number == decimal.Decimal("12345678901234567890.123456789")
+    assert double == 0.1 and type(double) is float
+
+
 def test_placeholders_inside_literals_are_text(conn):
     cur = conn.cursor()
     cur.execute("SELECT '?', ?, '$1', \"?\" FROM (SELECT 1 AS \"?\") AS x -- ?", ("v",))

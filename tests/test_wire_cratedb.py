@@ -301,14 +301,15 @@ def test_result_values_round_trip(value, col_type):
     assert decode(_json(wire.encode_value(value))) == value
 
 
-@pytest.mark.xfail(strict=True, reason="decode_response reads JSON numbers with orjson, as "
-                   "floats: NUMERIC values beyond 17 significant digits lose precision "
-                   "before value_decoder sees them")
-def test_result_numeric_beyond_double_precision():
-    value = decimal.Decimal("12345678901234567890.123456789")
-    body = wire.encode_result(["n"], [T.NUMERIC], [[wire.encode_value(value)]], 1.0)
+@pytest.mark.parametrize("value", [decimal.Decimal("12345678901234567890.123456789"),
+                                   decimal.Decimal(2 ** 70), decimal.Decimal("-0.1")])
+def test_result_numeric_beyond_double_precision(value):
+    body = wire.encode_result(["n", "d", "a"], [T.NUMERIC, T.DOUBLE, [100, T.NUMERIC]],
+                              [[wire.encode_value(value), 0.1, [wire.encode_value(value)]]], 1.0)
     (row,) = wire.decode_response(body).rows
     assert wire.value_decoder(T.NUMERIC)(row[0]) == value
+    assert row[1] == 0.1 and row[1].__class__ is float  # other columns parse as before
+    assert wire.value_decoder([100, T.NUMERIC])(row[2]) == [value]
 
 
 def test_result_nan_and_exact_numbers():

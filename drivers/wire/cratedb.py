@@ -458,12 +458,53 @@ class ServerError:
     error_trace: str | None = None
 
 
+def _mentions_numeric(col_type: Any) -> bool:
+    if isinstance(col_type, list):
+        return any(_mentions_numeric(t) for t in col_type)
+    return col_type == DataType.NUMERIC
+
+
+def _exact_json(body: bytes) -> Any:
+    """``body`` parsed with every fractional number as a Decimal and integers unbounded."""
+    try:
+        return json.loads(body, parse_float=decimal.Decimal)
+    except (ValueError, RecursionError) as exc:
+        raise ResponseError(f"invalid JSON in CrateDB response: {exc}") from None
+
+
+def _as_float(value: Any) -> Any:
+    if value.__class__ is decimal.Decimal:
+        return float(value)
+    if isinstance(value, list):
+        return [_as_float(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_float(v) for k, v in value.items()}
+    return value
+
+
+def _exact_rows(body: bytes, col_types: list) -> list | None:
+    """The rows of ``body`` with NUMERIC columns' numbers exact (Decimal) and every other
+    column's fractional numbers floats, as the fast parse gives them (cratedb.md 4.1:
+    NUMERIC travels as a JSON number with all its digits)."""
+    rows = _exact_json(body).get("rows")
+    if not isinstance(rows, list):
+        return rows
+    exact = [_mentions_numeric(t) for t in col_types]
+    return [[v if keep else _as_float(v) for v, keep in zip(row, exact)]
+            if isinstance(row, list) else row for row in rows]
+
+
 def decode_response(body: bytes) -> SQLResponse:
-    """Decode a 2xx ``/_sql`` body. Raises :class:`ResponseError` for anything else."""
+    """Decode a 2xx ``/_sql`` body. Raises :class:`ResponseError` for anything else.
+
+    Numbers are parsed as floats and 64-bit integers (fast), except in responses with a
+    NUMERIC column, whose values keep every digit (Decimal; integers of any size)."""
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise ResponseError(f"invalid JSON in CrateDB response: {exc}") from None
+        if "64-bit" not in str(exc):
+            raise ResponseError(f"invalid JSON in CrateDB response: {exc}") from None
+        payload = _exact_json(body)  # an integer beyond 64 bits, as NUMERIC sends them
     if not isinstance(payload, dict) or not isinstance(payload.get("cols"), list):
         raise ResponseError(f"unexpected CrateDB response shape: {body[:200]!r}")
     duration = payload.get("duration", -1)
@@ -473,11 +514,12 @@ def decode_response(body: bytes) -> SQLResponse:
             raise ResponseError("CrateDB bulk response: 'results' is not a list")
         return SQLResponse(payload["cols"], None, None, -1, duration, results)
     rows = payload.get("rows")
+    col_types = payload.get("col_types")
+    if isinstance(col_types, list) and _mentions_numeric(col_types):
+        rows = _exact_rows(body, col_types)
     if not isinstance(rows, list):
         raise ResponseError("CrateDB response has no 'rows' list")
-    return SQLResponse(
-        payload["cols"], payload.get("col_types"), rows, payload.get("rowcount", -1), duration
-    )
+    return SQLResponse(payload["cols"], col_types, rows, payload.get("rowcount", -1), duration)
 
 
 def decode_error(status: int, content_type: str | None, body: bytes) -> ServerError:
@@ -690,7 +732,9 @@ def numeric_to_wire(value: decimal.Decimal, scaled: bool = False) -> Any:
     ``scaled`` (NUMERIC(p, s)), else normalised; non-finite values as the float strings."""
     if not value.is_finite():
         return "NaN" if value.is_nan() else ("Infinity" if value > 0 else "-Infinity")
-    text = str(value) if scaled else format(value.normalize(), "f")
+    # normalize() rounds to its context's precision: give it every digit the value has.
+    exact = decimal.Context(prec=max(len(value.as_tuple().digits), 1))
+    text = str(value) if scaled else format(value.normalize(exact), "f")
     if "E" in text or "e" in text:
         text = format(value, "f")
     return orjson.Fragment(text)
