@@ -24,12 +24,15 @@ class Settings:
     - ``database``: database slug forced for every driver, or None (inferred).
     - ``servers``: server specs: "mock", "container" or an address.
     - ``report_dir``: absolute directory the reports are written to.
+    - ``baseline``: absolute path of the baseline report or directory to gate against, or
+      None (harness/baseline.py).
     """
 
     drivers: tuple[str, ...]
     database: str | None
     servers: tuple[str, ...]
     report_dir: Path
+    baseline: Path | None = None
 
     @property
     def active(self) -> bool:
@@ -63,10 +66,17 @@ def add_options(parser: pytest.Parser) -> None:
         help="directory for the conformance reports (default: reports/ in the invocation "
         "directory). Env DBAPI_REPORT, ini dbapi_report.",
     )
+    group.addoption(
+        "--dbapi-baseline", dest="dbapi_baseline", metavar="PATH",
+        help="gate the run against a baseline: a target report (<target>.json) or a "
+        "directory of them; the run fails only when a clause regressed. "
+        "Env DBAPI_BASELINE, ini dbapi_baseline.",
+    )
     parser.addini("dbapi_driver", "PEP 249 modules to certify", type="args")
     parser.addini("dbapi_database", "database slug of the drivers", default="")
     parser.addini("dbapi_server", "servers to run against: mock, container or URLs", type="args")
     parser.addini("dbapi_report", "directory for the conformance reports", default="")
+    parser.addini("dbapi_baseline", "baseline report or directory to gate against", default="")
 
 
 def _split(text: str) -> list[str]:
@@ -99,20 +109,30 @@ def read_settings(config: pytest.Config) -> Settings:
         or config.getini("dbapi_report")
         or "reports"
     )
+    baseline = (
+        config.getoption("dbapi_baseline")
+        or env.get("DBAPI_BASELINE")
+        or config.getini("dbapi_baseline")
+        or None
+    )
     if not drivers:
         given = [
             f"--{name.replace('_', '-')}"
-            for name in ("dbapi_database", "dbapi_server", "dbapi_report")
+            for name in ("dbapi_database", "dbapi_server", "dbapi_report", "dbapi_baseline")
             if config.getoption(name)
         ]
         if given:
             raise pytest.UsageError(f"{', '.join(given)} needs --dbapi-driver=MODULE")
     for spec in servers:
         check_server_spec(spec)
-    report_dir = Path(report).expanduser()
-    if not report_dir.is_absolute():
-        report_dir = config.invocation_params.dir / report_dir
-    return Settings(tuple(drivers), database, tuple(dict.fromkeys(servers)), report_dir)
+    return Settings(tuple(drivers), database, tuple(dict.fromkeys(servers)),
+                    _absolute(config, report), _absolute(config, baseline) if baseline else None)
+
+
+def _absolute(config: pytest.Config, path: str) -> Path:
+    """``path`` with ``~`` expanded, relative to the directory pytest was started in."""
+    found = Path(path).expanduser()
+    return found if found.is_absolute() else config.invocation_params.dir / found
 
 
 def server_kind(spec: str) -> str:

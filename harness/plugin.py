@@ -25,6 +25,12 @@ from typing import Any
 
 import pytest
 
+from dbapi_conformance.harness.baseline import (
+    BaselineError,
+    attach,
+    load_baselines,
+    regressed,
+)
 from dbapi_conformance.harness.connections import (
     UNREACHABLE_TIMEOUT,
     CallTimedOut,
@@ -37,7 +43,7 @@ from dbapi_conformance.harness.endpoint import Endpoint, ServerUnavailable
 from dbapi_conformance.harness.options import Settings, add_options, read_settings
 from dbapi_conformance.harness.params import Params
 from dbapi_conformance.harness.profiles import driver_info
-from dbapi_conformance.harness.render import terminal_lines
+from dbapi_conformance.harness.render import baseline_lines, terminal_lines
 from dbapi_conformance.harness.report import (
     PROP_CLAUSES,
     PROP_DRIVER,
@@ -59,7 +65,8 @@ class ActiveRun:
     """The hooks of an active run, registered as a plugin of its own config.
 
     Keeping them off the module keeps the plugin inert without a driver, and keeps nested
-    runs (pytester) apart. ``collector`` is None on xdist workers: the controller reports.
+    runs (pytester) apart. ``collector`` is None on xdist workers: the controller reports,
+    and it alone reads the baseline (``baselines``: None without --dbapi-baseline).
     """
 
     def __init__(self, config: pytest.Config, settings: Settings, targets: list[Target]):
@@ -70,6 +77,14 @@ class ActiveRun:
             {t.id: _target_meta(t) for t in targets}
         )
         self.reports: list[dict[str, Any]] = []
+        self.baselines = None
+        if self.collector is not None and settings.baseline is not None:
+            try:
+                self.baselines = load_baselines(settings.baseline, [t.id for t in targets])
+            except BaselineError as exc:
+                raise pytest.UsageError(f"--dbapi-baseline: {exc}") from None
+        # Failed tests (and collection errors) that no clause of the report accounts for.
+        self.unreported_failures = 0
         # Driver and server descriptions travel once per target and process (worker).
         self.announced: set[tuple[str, str]] = set()
 
@@ -112,18 +127,44 @@ class ActiveRun:
         # On the controller this also sees every worker's reports (pytest-xdist).
         if self.collector is not None:
             self.collector.add(report)
+            if report.failed and not _has_clauses(report):
+                self.unreported_failures += 1
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.unreported_failures += 1
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.collector is None or session.config.option.collectonly:
             return
         self.reports = self.collector.build()
+        if self.baselines is not None:
+            self.reports = attach(self.reports, self.settings.baseline, self.baselines)
         write_reports(self.reports, self.settings.report_dir)
+        if self.baselines is not None:
+            session.exitstatus = self.gated_status(session.exitstatus)
+
+    def gated_status(self, status: int) -> int:
+        """The exit status with a baseline: TESTS_FAILED when a clause regressed, else OK.
+
+        Statuses other than OK and TESTS_FAILED (interrupted, usage error, ...) stand, and
+        so do failures the report cannot judge: tests without clause ids or target,
+        collection errors.
+        """
+        if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            return status
+        if regressed(r["baseline"] for r in self.reports) or self.unreported_failures:
+            return pytest.ExitCode.TESTS_FAILED
+        return pytest.ExitCode.OK
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.reports:
             return
         terminalreporter.write_sep("=", "PEP 249 conformance")
-        for line in terminal_lines(self.reports):
+        lines = terminal_lines(self.reports)
+        if self.baselines is not None:
+            lines = baseline_lines(self.reports) + lines
+        for line in lines:
             terminalreporter.write_line(line)
         unknown = sorted({cid for r in self.reports for cid in r["unknown_clause_ids"]})
         if unknown:
@@ -199,6 +240,15 @@ def _target_meta(target: Target) -> dict[str, Any]:
         "capabilities_absent": target.capabilities.as_dict(),
         "known_deviations": dict(target.profile.known_deviations),
     }
+
+
+def _has_clauses(report: pytest.TestReport) -> bool:
+    """Whether ``report`` is of a conformance test that names clauses (it is in the report)."""
+    props = {}
+    for item in report.user_properties:  # pairs; xdist may hand them over as lists
+        if isinstance(item, (tuple, list)) and len(item) == 2:
+            props[item[0]] = item[1]
+    return bool(props.get(PROP_TARGET)) and bool(props.get(PROP_CLAUSES))
 
 
 def _item_target(item: pytest.Item) -> Target | None:

@@ -50,11 +50,41 @@ def server_line(server: dict[str, Any]) -> str:
     return text
 
 
+def _transition(entry: dict[str, Any]) -> str:
+    return f"{entry.get('baseline', 'none')} -> {entry.get('outcome', 'none')}"
+
+
+def baseline_markdown(section: dict[str, Any]) -> list[str]:
+    """The "Baseline" section of a target's Markdown report: regressions first, one row each."""
+    if section["status"] == "no baseline":
+        where = f" (no {section['path']})" if section.get("path") else ""
+        return ["## Baseline", "", f"No baseline for this target{where}: not gated.", ""]
+    verdict = ("**REGRESSED**" if section["status"] == "regressed" else "nothing regressed")
+    lines = ["## Baseline", "",
+             f"Compared with `{section['path']}` (run of {section.get('baseline_finished_at')}):"
+             f" {verdict}.", ""]
+    if section["regressions"]:
+        lines += ["| Regression | Level | Baseline -> now | Detail |", "|---|---|---|---|"]
+        lines += [f"| {e['id']} | {e['level'] or '?'} | {_transition(e)} | {cell(e['detail'])} |"
+                  for e in section["regressions"]]
+        lines.append("")
+    for name, title in (("still_failing", "Still failing (not gating)"),
+                        ("improvements", "Improvements"),
+                        ("other_changes", "Other changes (not gating)"),
+                        ("new_clauses", "Not in the baseline (not gating)"),
+                        ("missing_clauses", "Only in the baseline")):
+        if section[name]:
+            lines.append(f"- {title}: "
+                         + ", ".join(f"{e['id']} ({_transition(e)})" for e in section[name]))
+    return lines + ([""] if lines[-1] else [])
+
+
 def target_markdown(rep: dict[str, Any]) -> str:
-    """The human-readable report of one target."""
+    """The human-readable report of one target (a "Baseline" section first when gated)."""
     lines = [
         f"# PEP 249 conformance: {rep['target']}",
         "",
+        *(baseline_markdown(rep["baseline"]) if rep.get("baseline") else []),
         "| | |",
         "|---|---|",
         f"| Driver | {cell(driver_line(rep['driver']))} |",
@@ -146,4 +176,30 @@ def terminal_lines(reports: list[dict[str, Any]]) -> list[str]:
                    if c["outcome"] in ("fail", "unexpected-pass")]
         if failing:
             out.append(f"{'':<{width}}  failing: {', '.join(failing)}")
+    return out
+
+
+def baseline_lines(reports: list[dict[str, Any]]) -> list[str]:
+    """Terminal lines of the baseline comparison: the run's verdict, then per target its
+    regressions (one line each, with detail), then the other lists as clause ids."""
+    sections = [(r["target"], r["baseline"]) for r in reports if r.get("baseline")]
+    count = sum(len(s["regressions"]) for _, s in sections)
+    if count:
+        hit = sum(bool(s["regressions"]) for _, s in sections)
+        out = [f"baseline: {count} clause(s) REGRESSED in {hit} target(s): the run fails"]
+    else:
+        out = ["baseline: nothing regressed"]
+    for target, section in sections:
+        if section["status"] == "no baseline":
+            out.append(f"{target}: no baseline, not gated")
+            continue
+        out.append(f"{target}: against {section['path']}")
+        out += [f"  REGRESSION {e['id']} ({e['level'] or '?'}) {_transition(e)}"
+                + (f": {e['detail']}" if e.get("detail") else "")
+                for e in section["regressions"]]
+        for name, title in (("still_failing", "still failing"), ("improvements", "improved"),
+                            ("other_changes", "changed"), ("new_clauses", "not in baseline"),
+                            ("missing_clauses", "only in baseline")):
+            if section[name]:
+                out.append(f"  {title}: {', '.join(e['id'] for e in section[name])}")
     return out
