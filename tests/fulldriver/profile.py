@@ -1,0 +1,72 @@
+"""The harness's view of fulldriver and fulldriver.broken: DriverProfile and SqlProfile.
+
+Harness side only (the driver never imports this). A conftest makes the drivers
+certifiable with ``from fulldriver.profile import pytest_dbapi_profile``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbapi_conformance.harness import DriverProfile, Procedure, SqlProfile
+
+#: Module paths this profile answers for.
+DRIVERS = ("fulldriver", "fulldriver.broken")
+
+PROCEDURES = {
+    # IN a, OUT b = 2a, INOUT c = c + a.
+    "inout": Procedure(
+        name="p_inout",
+        args=(3, None, 10),
+        returns=(3, 6, 13),
+        create=("CREATE PROCEDURE {name} (IN a, OUT b, INOUT c) AS "
+                "SET b, c = SELECT :a * 2, :c + :a",),
+        drop=("DROP PROCEDURE {name}",),
+    ),
+    # IN n: the rows (i, i*i) for i = 1..n.
+    "result_set": Procedure(
+        name="p_rows",
+        args=(3,),
+        returns=(3,),
+        rows=((1, 1), (2, 4), (3, 9)),
+        create=("CREATE PROCEDURE {name} (IN n) AS WITH RECURSIVE c(i) AS "
+                "(SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < :n) SELECT i, i * i FROM c",),
+        drop=("DROP PROCEDURE {name}",),
+    ),
+}
+
+SQL = SqlProfile(
+    types={
+        "int": "INTEGER",
+        "bigint": "BIGINT",
+        "float": "REAL",
+        "decimal": "DECIMAL",
+        "text": "TEXT",
+        "bool": "BOOLEAN",
+        # TEXT affinity (values.py): a plain DATE would turn CAST('2024-02-29' ...) into 2024.
+        "date": "DATE_TEXT",
+        "time": "TIME_TEXT",
+        "timestamp": "TIMESTAMP_TEXT",
+        "binary": "BLOB",
+    },
+    division_by_zero="SELECT div(1, 0)",
+    numeric_overflow="SELECT abs(-9223372036854775808)",
+    procedures=PROCEDURES,
+    two_result_sets="SELECT 1; SELECT 2",
+    warning="SELECT warn('fulldriver: a warning message')",
+)
+
+
+def connect(module: Any, endpoint: Any) -> Any:
+    return module.connect(endpoint.data_dir / "db.sqlite", timeout=10.0)
+
+
+def profile(driver: str) -> DriverProfile:
+    """The profile of one of DRIVERS: an embedded database, nothing declared absent."""
+    return DriverProfile(module=driver, database="sqlite", server="none", connect=connect,
+                         sql=SQL)
+
+
+def pytest_dbapi_profile(config: Any, driver: str) -> DriverProfile | None:
+    """The harness hook (harness/hooks.py)."""
+    return profile(driver) if driver in DRIVERS else None
