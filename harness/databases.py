@@ -91,6 +91,9 @@ CRATEDB_CAPABILITIES = Capabilities(
         "manual-commit mode to switch to",
         "tpc": "CrateDB has no transactions, hence no two-phase commit",
         "callproc": "CrateDB has no stored procedures",
+        "callproc_inout": "CrateDB has no stored procedures",
+        "warning_messages": "CrateDB's /_sql reply carries no warnings or notices, only rows "
+        "or an error (protocols/cratedb.md 1.2)",
         "nextset": "CrateDB returns one result set per statement",
         "multiple_result_sets": "CrateDB returns one result set per statement",
         "binary": "CrateDB has no binary/BLOB column type in SQL (blobs live in blob tables "

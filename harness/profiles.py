@@ -122,6 +122,7 @@ CRATE_CLIENT_DEVIATIONS: dict[str, str] = {
     "EXC-ALL-1": "an unbindable parameter (one the JSON encoder cannot serialise) raises a "
     "bare TypeError, not a crate.client Error",
     "EXC-WARN-1": f"no Warning on the module: {_ONLY_ERROR}",
+    "EXC-WARN-2": f"no Warning on the module to keep apart from Error: {_ONLY_ERROR}",
     "EXC-ERR-1": f"no InterfaceError, DatabaseError or DatabaseError subclass on the module: "
     f"{_ONLY_ERROR}",
     "EXC-IFACE-1": f"no InterfaceError on the module: {_ONLY_ERROR}",
@@ -172,6 +173,22 @@ CRATE_CLIENT_DEVIATIONS: dict[str, str] = {
 
 _REFERENCE_CONNECT: dict[str, ConnectFn] = {"cratedb": connect_reference_cratedb}
 
+#: What every reference driver leaves out (they share drivers/_dbapi), beyond its database.
+REFERENCE_CAPABILITIES = Capabilities({
+    "errorhandler": "the reference drivers raise errors directly; they have no errorhandler "
+    "extension (drivers/_dbapi)",
+})
+
+#: What crate.client 2.3.0 leaves out, beyond CrateDB (checked against its Cursor and
+#: Connection classes).
+CRATE_CLIENT_CAPABILITIES = Capabilities({
+    "rownumber": "crate.client's Cursor has no rownumber",
+    "connection_exceptions": "crate.client's Connection carries no exception classes",
+    "scroll": "crate.client's Cursor has no scroll()",
+    "messages": "crate.client's Cursor and Connection have no messages",
+    "errorhandler": "crate.client has no errorhandler extension",
+})
+
 
 def reference_profile(slug: str) -> DriverProfile:
     """The profile of this project's reference driver for database ``slug``."""
@@ -179,6 +196,7 @@ def reference_profile(slug: str) -> DriverProfile:
         module=f"{REFERENCE_PACKAGE}.{slug}",
         database=slug,
         connect=_REFERENCE_CONNECT.get(slug) or _connect_missing(slug),
+        capabilities=REFERENCE_CAPABILITIES,
         reference=True,
     )
 
@@ -188,6 +206,7 @@ OFFICIAL_PROFILES: dict[str, DriverProfile] = {
         module="crate.client",
         database="cratedb",
         connect=connect_crate_client,
+        capabilities=CRATE_CLIENT_CAPABILITIES,
         known_deviations=CRATE_CLIENT_DEVIATIONS,
     ),
     "pyignite_dbapi": DriverProfile(
