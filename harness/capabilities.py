@@ -1,11 +1,24 @@
 """Declared capabilities of a database or a driver, each absence with a mandatory reason.
 
-A capability is something a conformance test may need that PEP 249 lets a database or a
-driver leave out (transactions, stored procedures, a binary column type, ...). Tests ask for
-one with ``@pytest.mark.dbapi_requires("name")``; when the target declares it absent, the
-test is skipped and reported "n/a" with the declared reason (design: "capabilities are
-declared, never hidden"). Capabilities never excuse a missing PEP 249 name: a driver
-without ``Binary`` fails TYP-CTOR-3 whatever it declares.
+A capability is something PEP 249 lets a database or a driver leave out: an optional
+extension (``Cursor.scroll``, ``Connection.rollback``, ...), a database feature
+(transactions, stored procedures, several result sets) or a column type. Capabilities are
+the only source of "n/a" in a report:
+
+- ``@pytest.mark.dbapi_requires("name")``: the test is n/a, with the declared reason, when
+  the target declares the capability absent.
+- ``@pytest.mark.dbapi_without("name")``: the test is about targets that lack the
+  capability (commit() as a no-op without transactions); n/a where it is not declared absent.
+- ``dbapi_optional(obj, attr, "name")``: the attribute, or n/a when ``name`` is declared
+  absent; a missing attribute whose capability is *not* declared absent fails the test.
+- ``dbapi_family(family)``: the column type of a SqlProfile type family, or n/a when the
+  family's capability (TYPE_FAMILY_CAPABILITIES) is declared absent; a family missing from
+  the SqlProfile without that declaration fails the test.
+
+Which capabilities may make which clause n/a is fixed per clause (harness/data/clauses.json
+``na_capabilities``; reports/README.md): a MUST clause allows only what PEP 249 itself makes
+conditional. Capabilities never excuse a missing PEP 249 name: a driver without ``Binary``
+fails TYP-CTOR-3 whatever it declares.
 """
 
 from __future__ import annotations
@@ -14,27 +27,56 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-#: Every capability name the harness and the suite know. A declaration or a query with
-#: another name raises ValueError, so that a typo cannot silently enable a test.
-KNOWN_CAPABILITIES = frozenset(
-    {
-        "transactions",  # BEGIN/COMMIT/ROLLBACK semantics; CON-COMMIT-2, CON-CLOSE-4
-        "rollback",  # Connection.rollback(); CON-ROLLBACK-*
-        "callproc",  # stored procedures; CUR-CALLPROC-*
-        "nextset",  # Cursor.nextset() with a real second set; CUR-NEXTSET-*
-        "tpc",  # two-phase commit; TPC-*
-        "binary",  # a binary column type; TYP-CTOR-3 round-trips
-        "time_type",  # a TIME column type; TYP-CTOR-1 Time round-trips
-        "date_type",  # a DATE column type
-        "decimal_type",  # an exact numeric column type; TYP-OPEN-1
-        "lastrowid",  # row ids; EXT-LASTROW-1
-        "autocommit_attribute",  # Connection.autocommit; EXT-AUTOC-*
-        "multiple_result_sets",  # statements or procedures returning several sets
-        "scroll",  # Cursor.scroll(); EXT-SCROLL-*
-        "threadsafety_stress",  # threads hammering one module/connection; GLB-THREAD-2
-        "nul_in_text",  # text values may hold U+0000; CUR-EXEC-4
-    }
-)
+#: Every capability name the harness and the suite know -> what it stands for (and the
+#: clauses it gates). A declaration or a query with another name raises ValueError, so that
+#: a typo cannot silently disable a test.
+CAPABILITY_DOCS: Mapping[str, str] = MappingProxyType({
+    # database features
+    "transactions": "BEGIN/COMMIT/ROLLBACK semantics (CON-COMMIT-2, CON-CLOSE-4, "
+    "CON-ROLLBACK-2, EXT-AUTOC-2; CON-COMMIT-4 and CON-ROLLBACK-3 apply only without)",
+    "multiple_result_sets": "a statement producing two result sets, "
+    "SqlProfile.two_result_sets (CUR-NEXTSET-2)",
+    "callproc_inout": "procedures with OUT/INOUT parameters, SqlProfile.procedures['inout'] "
+    "(CUR-CALLPROC-2)",
+    "warning_messages": "the database sends messages (warnings, notices) with a result, "
+    "SqlProfile.warning (EXT-MSG-1)",
+    "nul_in_text": "text values may hold U+0000 (CUR-EXEC-4)",
+    # column types (SqlProfile type families, TYPE_FAMILY_CAPABILITIES)
+    "binary": "a binary column type (CUR-DESC-5, TYP-CTOR-3, TYP-OBJ-3, TYP-HINT-1)",
+    "date_type": "a DATE column type (CUR-DESC-5, TYP-CTOR-1, TYP-OBJ-3, TYP-HINT-1)",
+    "time_type": "a TIME column type (CUR-DESC-5, TYP-CTOR-1, TYP-OBJ-3, TYP-HINT-1)",
+    "decimal_type": "an exact numeric column type (CUR-DESC-5, CUR-EXEC-4, TYP-OPEN-1)",
+    "bool_type": "a boolean column type (CUR-EXEC-4)",
+    # optional methods and extensions (PEP 249 "Optional DB API Extensions", TPC)
+    "rollback": "Connection.rollback() (CON-ROLLBACK-1, CON-ROLLBACK-2, CON-CLOSE-2)",
+    "callproc": "Cursor.callproc() and stored procedures (CUR-CALLPROC-*, CUR-CLOSE-2)",
+    "nextset": "Cursor.nextset() (CUR-NEXTSET-*, CUR-CLOSE-2)",
+    "tpc": "two-phase commit, Connection.xid() and tpc_*() (TPC-*)",
+    "rownumber": "Cursor.rownumber (EXT-ROWNUM-1)",
+    "connection_exceptions": "the exception classes as Connection attributes (EXT-CONNEXC-1)",
+    "cursor_connection": "Cursor.connection (EXT-CURCONN-1)",
+    "scroll": "Cursor.scroll() (EXT-SCROLL-*)",
+    "messages": "Cursor.messages and Connection.messages (EXT-MSG-*)",
+    "next": "Cursor.next() (EXT-NEXT-1)",
+    "iter": "Cursor.__iter__() (EXT-ITER-1)",
+    "lastrowid": "row ids reported through Cursor.lastrowid (EXT-LASTROW-1); declared "
+    "absent, a present lastrowid must stay None",
+    "autocommit_attribute": "Connection.autocommit (EXT-AUTOC-1, EXT-AUTOC-2)",
+    "errorhandler": "Connection.errorhandler and Cursor.errorhandler (EXT-ERRH-*)",
+})
+
+KNOWN_CAPABILITIES = frozenset(CAPABILITY_DOCS)
+
+#: SqlProfile type family -> the capability that lets a target leave it out. Families not
+#: listed (int, bigint, float, text, timestamp) have none: a SqlProfile without them fails
+#: the tests that need them.
+TYPE_FAMILY_CAPABILITIES: Mapping[str, str] = MappingProxyType({
+    "binary": "binary",
+    "date": "date_type",
+    "time": "time_type",
+    "decimal": "decimal_type",
+    "bool": "bool_type",
+})
 
 
 def _check_name(name: str) -> None:

@@ -8,8 +8,13 @@ targets, and writes the per-clause reports (harness/report.py) at the end of the
 
 Fixtures (documented in README.md): dbapi_target, dbapi_module, dbapi_server,
 dbapi_connect, dbapi_connect_unreachable, dbapi_connection, dbapi_cursor, dbapi_table,
-dbapi_params, dbapi_observe, dbapi_optional. Markers: ``pep249(*clause_ids)``,
-``dbapi_requires(*capabilities)``.
+dbapi_params, dbapi_observe, dbapi_optional, dbapi_family. Markers: ``pep249(*clause_ids)``,
+``dbapi_requires(*capabilities)``, ``dbapi_without(*capabilities)``.
+
+n/a comes only from declared capabilities (harness/capabilities.py), and a capability may
+gate a test only where every clause of the test allows it (harness/clauses.py
+``gating_problems``): markers are checked at collection time, ``dbapi_optional`` and
+``dbapi_family`` when they are called. A test that breaks the rule errors.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from dbapi_conformance.harness.baseline import (
     load_baselines,
     regressed,
 )
+from dbapi_conformance.harness.capabilities import TYPE_FAMILY_CAPABILITIES
+from dbapi_conformance.harness.clauses import gating_problems
 from dbapi_conformance.harness.connections import (
     UNREACHABLE_TIMEOUT,
     CallTimedOut,
@@ -59,6 +66,30 @@ from dbapi_conformance.harness.servers import ServerPool, fill_server_version
 from dbapi_conformance.harness.targets import Target, build_targets
 
 SUITE_PACKAGE = "dbapi_conformance.suites.pep249"
+
+#: Markers naming the capabilities that can make a test n/a.
+GATING_MARKERS = ("dbapi_requires", "dbapi_without")
+#: Where a test's gating problems wait for its setup (an error there).
+_RULE_PROBLEMS = pytest.StashKey[list[str]]()
+
+
+class CapabilityRuleError(Exception):
+    """A test is gated by a capability that one of its clauses does not allow (a suite bug)."""
+
+
+def clause_ids(item: pytest.Item) -> list[str]:
+    """The ``pep249`` clause ids of a test, in marker order, without repeats."""
+    return list(dict.fromkeys(
+        str(cid) for mark in item.iter_markers("pep249") for cid in mark.args
+    ))
+
+
+def gating_capabilities(item: pytest.Item) -> list[str]:
+    """Capabilities named by the test's ``dbapi_requires`` and ``dbapi_without`` markers."""
+    return list(dict.fromkeys(
+        str(name) for marker in GATING_MARKERS for mark in item.iter_markers(marker)
+        for name in mark.args
+    ))
 
 
 class ActiveRun:
@@ -111,9 +142,8 @@ class ActiveRun:
             target = _item_target(item)
             if target is None:
                 continue
-            clauses = list(dict.fromkeys(
-                str(cid) for mark in item.iter_markers("pep249") for cid in mark.args
-            ))
+            clauses = clause_ids(item)
+            item.stash[_RULE_PROBLEMS] = gating_problems(clauses, gating_capabilities(item))
             item.user_properties.append((PROP_TARGET, target.id))
             item.user_properties.append((PROP_CLAUSES, clauses))
             declared = [target.profile.expected_failures[c] for c in clauses
@@ -209,6 +239,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "dbapi_requires(*capabilities): capabilities a conformance test needs"
     )
+    config.addinivalue_line(
+        "markers", "dbapi_without(*capabilities): the test is about targets lacking these"
+    )
     settings = read_settings(config)
     if not settings.active:
         return
@@ -273,16 +306,39 @@ def _dbapi_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool
     pool.close()
 
 
+def _check_gate(node: pytest.Item, capability: str) -> None:
+    """Raise CapabilityRuleError unless every clause of ``node`` allows ``capability``."""
+    problems = gating_problems(clause_ids(node), [capability])
+    if problems:
+        raise CapabilityRuleError(f"{node.name}: " + "; ".join(problems))
+
+
 @pytest.fixture
 def dbapi_target(request: pytest.FixtureRequest) -> Target:
-    """The Target under test; skips as n/a when a ``dbapi_requires`` capability is absent."""
+    """The Target under test; n/a when a ``dbapi_requires`` capability is declared absent.
+
+    Also n/a when a ``dbapi_without`` capability is *not* declared absent (the test is about
+    targets that lack it). CapabilityRuleError when a marker names a capability that one of
+    the test's clauses does not allow; ValueError for an unknown capability name.
+    """
     target = getattr(request, "param", None)
     if not isinstance(target, Target):
         pytest.skip("dbapi-conformance is not configured: run pytest with --dbapi-driver=MODULE")
-    for mark in request.node.iter_markers("dbapi_requires"):
+    node = request.node
+    problems = node.stash.get(_RULE_PROBLEMS, None)
+    if problems is None:  # not collected through this run's hooks
+        problems = gating_problems(clause_ids(node), gating_capabilities(node))
+    if problems:
+        raise CapabilityRuleError(f"{node.name}: " + "; ".join(problems))
+    for mark in node.iter_markers("dbapi_requires"):
         for name in mark.args:
             if not target.capabilities.has(name):  # ValueError for an unknown name
-                _not_applicable(request.node, f"{name}: {target.capabilities.reason(name)}")
+                _not_applicable(node, f"{name}: {target.capabilities.reason(name)}")
+    for mark in node.iter_markers("dbapi_without"):
+        for name in mark.args:
+            if target.capabilities.has(name):
+                _not_applicable(node, f"{name}: the clause is about targets without {name}, "
+                                      f"and this target does not declare {name!r} absent")
     return target
 
 
@@ -420,14 +476,68 @@ def dbapi_observe(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     return observe
 
 
-@pytest.fixture
-def dbapi_optional(request: pytest.FixtureRequest) -> Callable[[Any, str], Any]:
-    """``dbapi_optional(obj, name)``: getattr, or skip as n/a when the extension is absent."""
+def _what(obj: Any) -> str:
+    """"cursor", "connection" or the type name of ``obj``, for failure messages."""
+    if callable(getattr(obj, "fetchone", None)):
+        return "cursor"
+    if callable(getattr(obj, "cursor", None)):
+        return "connection"
+    return type(obj).__name__
 
-    def optional(obj: Any, name: str) -> Any:
+
+@pytest.fixture
+def dbapi_optional(
+    dbapi_target: Target, request: pytest.FixtureRequest
+) -> Callable[[Any, str, str], Any]:
+    """``dbapi_optional(obj, name, capability)``: ``obj.<name>`` of an optional extension.
+
+    When the attribute is missing: n/a with the declared reason if the target declares
+    ``capability`` absent, else the test fails ("cursor has no attribute rownumber, and the
+    target does not declare the capability 'rownumber' absent"). CapabilityRuleError when a
+    clause of the test does not allow ``capability``; ValueError for an unknown name.
+    """
+
+    def optional(obj: Any, name: str, capability: str) -> Any:
+        _check_gate(request.node, capability)
+        declared = not dbapi_target.capabilities.has(capability)
         try:
             return getattr(obj, name)
         except AttributeError:
-            _not_applicable(request.node, f"optional extension {name} not implemented")
+            if declared:
+                _not_applicable(
+                    request.node, f"{capability}: {dbapi_target.capabilities.reason(capability)}"
+                )
+            pytest.fail(f"{_what(obj)} has no attribute {name}, and the target does not "
+                        f"declare the capability {capability!r} absent")
 
     return optional
+
+
+@pytest.fixture
+def dbapi_family(dbapi_target: Target, request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """``dbapi_family(family)``: the column DDL of a SqlProfile type family (TYPE_FAMILIES).
+
+    n/a with the declared reason when the family's capability (TYPE_FAMILY_CAPABILITIES:
+    binary, date_type, time_type, decimal_type, bool_type) is declared absent. When the
+    SqlProfile has no type for it otherwise, the test fails ("SqlProfile has no binary type,
+    and the capability 'binary' is not declared absent"). CapabilityRuleError when a clause
+    of the test does not allow the family's capability.
+    """
+
+    def family(name: str) -> str:
+        capability = TYPE_FAMILY_CAPABILITIES.get(name)
+        if capability is not None:
+            _check_gate(request.node, capability)
+            if not dbapi_target.capabilities.has(capability):
+                _not_applicable(
+                    request.node, f"{capability}: {dbapi_target.capabilities.reason(capability)}"
+                )
+        if not dbapi_target.sql.has_type(name):
+            if capability is None:
+                pytest.fail(f"SqlProfile has no {name} type, and no capability lets a target "
+                            "leave it out")
+            pytest.fail(f"SqlProfile has no {name} type, and the capability {capability!r} "
+                        "is not declared absent")
+        return dbapi_target.sql.type_of(name)
+
+    return family

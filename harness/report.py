@@ -109,11 +109,11 @@ def phase_outcome(report: Any, props: dict[str, list[Any]]) -> tuple[str, str | 
     if report.skipped:
         if hasattr(report, "wasxfail"):
             return "xfail", trim(report.wasxfail) or None
-        reason = _skip_reason(report)
-        if props.get(PROP_NA) or reason.startswith("n/a"):
-            na = props[PROP_NA][-1] if props.get(PROP_NA) else reason
-            return "n/a", trim(na.removeprefix("n/a:").strip())
-        return "skipped", trim(reason)
+        # Only the harness marks a test n/a (a declared capability, PROP_NA); a skip the
+        # test makes itself is "skipped", which counts against the verdicts.
+        if props.get(PROP_NA):
+            return "n/a", trim(props[PROP_NA][-1])
+        return "skipped", trim(_skip_reason(report))
     if report.when == "call":
         if hasattr(report, "wasxfail"):
             return "unexpected-pass", trim(report.wasxfail) or None

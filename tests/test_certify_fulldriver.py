@@ -25,16 +25,6 @@ CONFTEST = (
 )
 RUN_TIMEOUT = 300
 
-#: The suite unpacks SqlProfile.procedures entries as (name, args, expected) tuples, but they
-#: are harness Procedure objects (harness/sqlprofile.py), so both callproc tests fail with
-#: "TypeError: cannot unpack non-iterable Procedure object" before calling the driver. The
-#: driver's callproc is tested directly in tests/test_fulldriver.py. Expected to become
-#: "pass" when the suite uses Procedure as documented.
-SUITE_QUIRKS = {
-    "CUR-CALLPROC-2": "test_extensions.py::test_callproc_returns_modified_copy",
-    "CUR-CALLPROC-3": "test_extensions.py::test_callproc_result_set",
-}
-
 #: fulldriver: clause id -> outcome, every clause of the checklist.
 FULL_OUTCOMES = {
     "MOD-CONNECT-1": "pass", "MOD-CONNECT-2": "pass", "MOD-CONNECT-3": "observed",
@@ -53,7 +43,7 @@ FULL_OUTCOMES = {
     "CUR-DESC-5": "pass", "CUR-ROWC-1": "pass", "CUR-ROWC-2": "pass", "CUR-ROWC-3": "pass",
     "CUR-ROWC-4": "observed", "CUR-ROWC-5": "pass", "CUR-ROWC-6": "observed",
     "CUR-ASIZE-1": "pass", "CUR-ASIZE-2": "pass", "CUR-ASIZE-3": "observed",
-    "CUR-CALLPROC-1": "pass", "CUR-CALLPROC-2": "fail", "CUR-CALLPROC-3": "fail",  # quirk
+    "CUR-CALLPROC-1": "pass", "CUR-CALLPROC-2": "pass", "CUR-CALLPROC-3": "pass",
     "CUR-CLOSE-1": "pass", "CUR-CLOSE-2": "pass", "CUR-EXEC-1": "pass", "CUR-EXEC-2": "pass",
     "CUR-EXEC-3": "pass", "CUR-EXEC-4": "pass", "CUR-EXEC-5": "pass", "CUR-EXEC-6": "observed",
     "CUR-EXEC-7": "pass", "CUR-EXEC-8": "observed", "CUR-EXEC-9": "observed",
@@ -83,17 +73,20 @@ FULL_NA = {
     "test_exceptions.py::test_error_class_per_failure[unreachable_server-OperationalError]":
         "an embedded database has no server to be unreachable",
     "test_connection.py::test_commit_without_transactions_is_a_no_op":
-        "the target has transactions (clause is about databases without)",
-    "test_transactions.py::test_rollback_without_transactions": "the target has transactions",
-    "test_execute.py::test_percent_escape_in_format_styles":
-        "'%' is not special in paramstyle named",
-    "test_tpc.py::test_xid_without_tpc_raises": "the target supports TPC",
+        "transactions: the clause is about targets without transactions, and this target "
+        "does not declare 'transactions' absent",
+    "test_transactions.py::test_rollback_without_transactions":
+        "transactions: the clause is about targets without transactions, and this target "
+        "does not declare 'transactions' absent",
+    "test_tpc.py::test_xid_without_tpc_raises":
+        "tpc: the clause is about targets without tpc, and this target does not declare "
+        "'tpc' absent",
 }
 
 #: fulldriver.broken: the clauses that fail (broken.BREAKS, plus what a break also touches).
 BROKEN_FAILING_CLAUSES = {
     "GLB-APILEVEL-2", "EXC-INTEG-1", "CON-CLOSE-4", "CON-ROLLBACK-2", "CUR-DESC-5",
-    "CUR-ROWC-2", "CUR-ROWC-5", "CUR-CALLPROC-2", "CUR-CALLPROC-3", "CUR-EXEC-7",
+    "CUR-ROWC-2", "CUR-ROWC-5", "CUR-CALLPROC-2", "CUR-EXEC-7",
     "CUR-FONE-2", "CUR-NEXTSET-2", "EXT-CURCONN-1", "EXT-SCROLL-2", "EXT-MSG-2",
     "EXT-LASTROW-1", "EXT-AUTOC-2", "EXT-ERRH-2", "TPC-XID-1",
     "TPC-BEGIN-1",  # one-phase tpc_commit() rolls back: its first commit is lost
@@ -109,7 +102,6 @@ BROKEN_FAILING_TESTS = {
     "test_cursor_attributes.py::test_rowcount_counts_affected_rows",
     "test_cursor_attributes.py::test_rowcount_counts_matched_rows_of_update",
     "test_extensions.py::test_callproc_returns_modified_copy",
-    "test_extensions.py::test_callproc_result_set",
     "test_execute.py::test_values_larger_than_declared_input_sizes",
     "test_fetch.py::test_fetch_without_result_set_raises[fetchone-after_insert]",
     "test_fetch.py::test_fetch_without_result_set_raises[fetchone-after_executemany]",
@@ -188,10 +180,8 @@ def test_full_driver_clause_outcomes(suite_report):
     assert report["capabilities_absent"] == {}
 
 
-def test_full_driver_fails_only_the_suite_quirks(suite_report):
-    failed = results_with(suite_report("fulldriver"), "fail")
-    assert set(failed) == set(SUITE_QUIRKS.values())
-    assert all("cannot unpack non-iterable Procedure" in (d or "") for d in failed.values())
+def test_full_driver_fails_nothing(suite_report):
+    assert results_with(suite_report("fulldriver"), "fail") == {}
 
 
 def test_full_driver_not_applicable_tests(suite_report):
@@ -230,7 +220,6 @@ def test_every_break_is_caught_by_its_clause():
     from fulldriver.broken import BREAKS
 
     assert {clause for _, _, clause in BREAKS} <= BROKEN_FAILING_CLAUSES
-    assert set(SUITE_QUIRKS) <= BROKEN_FAILING_CLAUSES
 
 
 def test_strip_target_removes_the_target_id():

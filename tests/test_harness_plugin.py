@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from dbapi_conformance.harness.plugin import active_run, suite_dir
+from dbapi_conformance.harness.capabilities import KNOWN_CAPABILITIES
+from dbapi_conformance.harness.clauses import gating_problems
+from dbapi_conformance.harness.plugin import (
+    active_run,
+    clause_ids,
+    gating_capabilities,
+    suite_dir,
+)
 
 #: A conftest certifying the standard library's sqlite3 through the profile hook.
 SQLITE_CONFTEST = """
@@ -23,7 +32,9 @@ def pytest_dbapi_profile(config, driver):
         return None
     return DriverProfile(
         module="sqlite3", database="sqlite", server="none", connect=_connect, sql=SQL,
-        capabilities=Capabilities({"callproc": "SQLite has no stored procedures"}),
+        capabilities=Capabilities({"callproc": "SQLite has no stored procedures",
+                                   "scroll": "sqlite3's Cursor has no scroll()",
+                                   "time_type": "SQLite has no TIME storage class"}),
     )
 """
 
@@ -230,8 +241,6 @@ def test_explicit_paths_are_kept(pytester):
 
 
 def test_installed_suite_is_collected_with_importlib_mode(pytester):
-    if not any(suite_dir().glob("test_*.py")):
-        pytest.skip("the conformance suite has no test files yet")
     pytester.makeconftest(SQLITE_CONFTEST)
     result = pytester.runpytest("--dbapi-driver=sqlite3", "--import-mode=importlib",
                                 "--collect-only", "-q")
@@ -373,7 +382,7 @@ def test_unknown_database_target_skips_without_a_mock_server(pytester):
         ["*sqlite3-otherdb-mock: the harness has no mock server for the unknown database*"])
 
 
-def test_optional_and_requires_skip_as_not_applicable(pytester):
+def test_capabilities_are_the_only_source_of_not_applicable(pytester):
     pytester.makeconftest(SQLITE_CONFTEST)
     pytester.makepyfile(
         test_na="""
@@ -386,12 +395,31 @@ def test_optional_and_requires_skip_as_not_applicable(pytester):
 
         @pytest.mark.pep249("EXT-SCROLL-1")
         def test_scroll(dbapi_cursor, dbapi_optional):
-            dbapi_optional(dbapi_cursor, "scroll")
+            dbapi_optional(dbapi_cursor, "scroll", "scroll")
             raise AssertionError("must not run")
+
+        @pytest.mark.pep249("EXT-ROWNUM-1")
+        def test_undeclared(dbapi_cursor, dbapi_optional):
+            dbapi_optional(dbapi_cursor, "rownumber", "rownumber")
 
         @pytest.mark.pep249("EXT-CURCONN-1")
         def test_present(dbapi_cursor, dbapi_optional, dbapi_connection):
-            assert dbapi_optional(dbapi_cursor, "connection") is dbapi_connection
+            connection = dbapi_optional(dbapi_cursor, "connection", "cursor_connection")
+            assert connection is dbapi_connection
+
+        @pytest.mark.pep249("CUR-DESC-5")
+        @pytest.mark.parametrize("family", ["binary", "time", "date", "timestamp"])
+        def test_family(dbapi_family, family):
+            assert dbapi_family(family)
+
+        @pytest.mark.pep249("CON-COMMIT-4")
+        @pytest.mark.dbapi_without("transactions")
+        def test_without(dbapi_target):
+            raise AssertionError("must not run")
+
+        @pytest.mark.pep249("GLB-APILEVEL-1")
+        def test_own_skip(dbapi_target):
+            pytest.skip("n/a: a test cannot declare itself not applicable")
 
         @pytest.mark.dbapi_requires("no_such_capability")
         def test_unknown_capability(dbapi_target):
@@ -399,12 +427,96 @@ def test_optional_and_requires_skip_as_not_applicable(pytester):
         """
     )
     result = pytester.runpytest("--dbapi-driver=sqlite3", "-rs", "test_na.py")
-    result.assert_outcomes(passed=1, skipped=2, errors=1)
+    result.assert_outcomes(passed=2, failed=3, skipped=5, errors=1)
     result.stdout.fnmatch_lines([
         "*n/a: callproc: SQLite has no stored procedures*",
-        "*n/a: optional extension scroll not implemented*",
+        "*n/a: scroll: sqlite3's Cursor has no scroll()*",
+        "*n/a: time_type: SQLite has no TIME storage class*",
+        "*n/a: transactions: the clause is about targets without transactions, and this "
+        "target does not declare 'transactions' absent*",
     ])
+    result.stdout.fnmatch_lines([
+        "*cursor has no attribute rownumber, and the target does not declare the capability "
+        "'rownumber' absent*",
+    ])
+    result.stdout.fnmatch_lines([
+        "*SqlProfile has no date type, and the capability 'date_type' is not declared absent*"])
+    result.stdout.fnmatch_lines([
+        "*SqlProfile has no timestamp type, and no capability lets a target leave it out*"])
     result.stdout.fnmatch_lines(["*unknown capability 'no_such_capability'*"])
+    rep = json.loads((pytester.path / "reports" / "sqlite3-sqlite.json").read_text("utf-8"))
+    outcomes = {c["id"]: c["outcome"] for c in rep["clauses"]}
+    # The test's own "n/a" skip is no declaration: it counts as skipped.
+    assert outcomes["GLB-APILEVEL-1"] == "skipped"
+    assert outcomes["EXT-SCROLL-1"] == "n/a" and outcomes["EXT-ROWNUM-1"] == "fail"
+
+
+def test_a_capability_a_clause_does_not_allow_is_an_error(pytester):
+    pytester.makeconftest(SQLITE_CONFTEST)
+    pytester.makepyfile(
+        test_rule="""
+        import pytest
+
+        @pytest.mark.pep249("CON-COMMIT-1")
+        @pytest.mark.dbapi_requires("transactions")
+        def test_marker(dbapi_target):
+            pass
+
+        @pytest.mark.pep249("CUR-CLOSE-2")
+        @pytest.mark.parametrize(
+            "op", ["callproc", pytest.param("tpc", marks=pytest.mark.dbapi_requires("tpc"))])
+        def test_param(dbapi_target, op):
+            pass
+
+        @pytest.mark.pep249("GLB-THREAD-2")
+        def test_optional(dbapi_connection, dbapi_optional):
+            dbapi_optional(dbapi_connection, "rollback", "rollback")
+
+        @pytest.mark.pep249("CUR-EXEC-1")
+        def test_family(dbapi_family):
+            dbapi_family("binary")
+        """
+    )
+    result = pytester.runpytest("--dbapi-driver=sqlite3", "test_rule.py")
+    result.assert_outcomes(passed=1, failed=2, errors=2)
+    result.stdout.fnmatch_lines([
+        "*CapabilityRuleError: test_marker*: capability 'transactions' may not make "
+        "CON-COMMIT-1 (MUST) n/a; it allows no capability*",
+        "*CapabilityRuleError: test_optional*: capability 'rollback' may not make GLB-THREAD-2*",
+    ], consecutive=False)
+    result.stdout.fnmatch_lines(["*test_param*tpc*capability 'tpc' may not make CUR-CLOSE-2*"
+                                 "allows *'callproc', 'nextset'*"])
+    result.stdout.fnmatch_lines(["*capability 'binary' may not make CUR-EXEC-1*"])
+
+
+def test_the_installed_suite_obeys_the_capability_rule(pytester):
+    """Every capability that can make a suite test n/a is one its clauses allow.
+
+    Markers (also on parameters) are read from the collected items; the capabilities of
+    ``dbapi_optional(obj, name, capability)`` calls are read from the source.
+    """
+    import ast
+
+    pytester.makeconftest(SQLITE_CONFTEST)
+    items, _ = pytester.inline_genitems("--dbapi-driver=sqlite3")
+    assert len(items) > 200
+    problems = [f"{item.nodeid}: {p}" for item in items
+                for p in gating_problems(clause_ids(item), gating_capabilities(item))]
+    calls = 0
+    for path in sorted(suite_dir().glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            clauses = [arg.value for dec in node.decorator_list if isinstance(dec, ast.Call)
+                       and getattr(dec.func, "attr", None) == "pep249" for arg in dec.args]
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Call) and getattr(sub.func, "id", None) == "dbapi_optional":
+                    calls += 1
+                    capability = sub.args[2].value
+                    problems += [f"{path.name}::{node.name}: {p}"
+                                 for p in gating_problems(clauses, [capability])]
+    assert calls > 30
+    assert problems == []
 
 
 def test_harness_files_exist():
@@ -412,3 +524,31 @@ def test_harness_files_exist():
     names = {p.name for p in root.glob("*.py")}
     assert {"plugin.py", "hooks.py", "profiles.py", "servers.py", "report.py"} <= names
     assert (root / "databases" / "__init__.py").is_file()
+
+
+def _hook_example() -> str:
+    """The sqlite3 conftest of the ``pytest_dbapi_profile`` docstring (harness/hooks.py)."""
+    from dbapi_conformance.harness import hooks
+
+    doc = hooks.pytest_dbapi_profile.__doc__
+    return textwrap.dedent(doc[doc.index("::") + 2:])
+
+
+def test_hook_example_gives_declared_not_applicable(pytester):
+    pytester.makeconftest(_hook_example())
+    result = pytester.runpytest("--dbapi-driver=sqlite3", "-p", "no:cacheprovider",
+                                "-k", "test_tpc or test_extensions or test_transactions")
+    assert "CapabilityRuleError" not in result.stdout.str()
+    rep = json.loads((pytester.path / "reports" / "sqlite3-sqlite.json").read_text("utf-8"))
+    outcomes = {c["id"]: (c["outcome"], c["detail"]) for c in rep["clauses"]}
+    # TPC is checked before xid() is called: n/a with the declared reason.
+    assert outcomes["TPC-RECOVER-1"] == ("n/a", "tpc: SQLite has no two-phase commit")
+    assert outcomes["CUR-CALLPROC-2"] == ("n/a", "callproc: SQLite has no stored procedures")
+    assert outcomes["EXT-SCROLL-1"] == ("n/a", "scroll: sqlite3's Cursor has no scroll()")
+    # What sqlite3 has is tested for real.
+    for cid in ("CON-ROLLBACK-1", "CON-ROLLBACK-2", "CON-COMMIT-2", "EXT-ITER-1"):
+        assert outcomes[cid][0] == "pass", (cid, outcomes[cid])
+    na = [c for c in rep["clauses"] if c["outcome"] == "n/a"]
+    # Every n/a names its capability: declared absent, or present for a dbapi_without test.
+    assert na and all(c["detail"].split(":")[0] in KNOWN_CAPABILITIES for c in na)
+    assert outcomes["CON-ROLLBACK-3"][0] == "n/a"  # about databases without transactions

@@ -8,6 +8,7 @@ import textwrap
 import types
 
 import pytest
+from crate import client as crate_client
 
 from dbapi_conformance.harness.capabilities import Capabilities
 from dbapi_conformance.harness.databases import DatabaseProfile, require_docker
@@ -219,14 +220,10 @@ def test_require_docker(monkeypatch):
     assert pinged == ["ping", "close"]
 
 
-# --- the real CrateDB mock (once it exists) --------------------------------------------------
+# --- the real CrateDB mock ----------------------------------------------------------------------
 
 
 def test_cratedb_mock_in_process():
-    try:
-        importlib.import_module("dbapi_conformance.mockservers.cratedb.server")
-    except ModuleNotFoundError:
-        pytest.skip("the CrateDB mock server is not written yet")
     endpoint, stop = start_mock_thread(CRATEDB)
     try:
         assert endpoint.url.startswith("http://127.0.0.1:")
@@ -238,15 +235,10 @@ def test_cratedb_mock_in_process():
 
 
 def test_cratedb_mock_subprocess():
-    try:
-        importlib.import_module("dbapi_conformance.mockservers.cratedb.server")
-    except ModuleNotFoundError:
-        pytest.skip("the CrateDB mock server is not written yet")
     endpoint, stop = start_mock_subprocess(CRATEDB)
     try:
         assert endpoint.url.startswith("http://127.0.0.1:")
         assert endpoint.product == "CrateDB mock (dbapi-conformance, subprocess)"
-        crate_client = pytest.importorskip("crate.client")
         conn = crate_client.connect(endpoint.url, username="crate")
         try:
             cursor = conn.cursor()
@@ -296,10 +288,6 @@ def test_container_without_testcontainers_skips_in_the_report(pytester, monkeypa
 
 @pytest.mark.parametrize("runner", ["thread", "subprocess"])
 def test_cratedb_mock_through_the_plugin(pytester, runner):
-    try:
-        importlib.import_module("dbapi_conformance.mockservers.cratedb.server")
-    except ModuleNotFoundError:
-        pytest.skip("the CrateDB mock server is not written yet")
     pytester.makeconftest(f"""
 import dataclasses
 from dbapi_conformance.harness.databases import builtin_profile

@@ -6,8 +6,18 @@ import types
 
 import pytest
 
-from dbapi_conformance.harness.capabilities import KNOWN_CAPABILITIES, Capabilities
-from dbapi_conformance.harness.clauses import LEVELS, clause_index, load_clauses
+from dbapi_conformance.harness.capabilities import (
+    KNOWN_CAPABILITIES,
+    TYPE_FAMILY_CAPABILITIES,
+    Capabilities,
+)
+from dbapi_conformance.harness.clauses import (
+    LEVELS,
+    allowed_capabilities,
+    clause_index,
+    gating_problems,
+    load_clauses,
+)
 from dbapi_conformance.harness.databases import (
     DATABASES,
     builtin_profile,
@@ -27,7 +37,7 @@ from dbapi_conformance.harness.report import (
     trim,
     verdicts,
 )
-from dbapi_conformance.harness.sqlprofile import SqlProfile
+from dbapi_conformance.harness.sqlprofile import TYPE_FAMILIES, SqlProfile
 
 # --- capabilities -----------------------------------------------------------------------
 
@@ -62,10 +72,56 @@ def test_capabilities_reject_unknown_names_and_empty_reasons():
 
 
 def test_known_capabilities_cover_the_agreed_names():
-    agreed = {"transactions", "rollback", "callproc", "nextset", "tpc", "binary", "time_type",
-              "date_type", "decimal_type", "lastrowid", "autocommit_attribute",
-              "multiple_result_sets", "scroll", "threadsafety_stress"}
-    assert agreed <= KNOWN_CAPABILITIES
+    agreed = {"transactions", "rollback", "callproc", "callproc_inout", "nextset", "tpc",
+              "binary", "time_type", "date_type", "decimal_type", "bool_type", "lastrowid",
+              "autocommit_attribute", "multiple_result_sets", "scroll", "rownumber",
+              "connection_exceptions", "cursor_connection", "messages", "warning_messages",
+              "next", "iter", "errorhandler", "nul_in_text"}
+    assert agreed == KNOWN_CAPABILITIES
+    # A MUST clause may not be made n/a by a capability: no stress-test opt-out.
+    assert "threadsafety_stress" not in KNOWN_CAPABILITIES
+    assert set(TYPE_FAMILY_CAPABILITIES.values()) <= KNOWN_CAPABILITIES
+    assert set(TYPE_FAMILY_CAPABILITIES) <= set(TYPE_FAMILIES)
+
+
+def test_every_capability_gates_a_clause():
+    allowed = {name for c in load_clauses() for name in c.get("na_capabilities", {})}
+    assert allowed == KNOWN_CAPABILITIES
+    for clause in load_clauses():
+        for name, reason in clause.get("na_capabilities", {}).items():
+            assert name in KNOWN_CAPABILITIES, (clause["id"], name)
+            assert len(reason) > 15, (clause["id"], name)
+
+
+def test_must_clauses_allow_only_what_pep249_makes_conditional():
+    allowed = {c["id"]: sorted(c["na_capabilities"]) for c in load_clauses()
+               if c["level"] == "MUST" and c.get("na_capabilities")}
+    assert allowed == {
+        "CON-CLOSE-2": ["rollback"],
+        "CON-CLOSE-4": ["transactions"],
+        "CON-COMMIT-2": ["transactions"],
+        "CUR-DESC-5": ["binary", "date_type", "decimal_type", "time_type"],
+        "CUR-CLOSE-2": ["callproc", "nextset"],
+        "TYP-CTOR-1": ["date_type", "time_type"],
+        "TYP-CTOR-3": ["binary"],
+        "TYP-OBJ-3": ["binary", "date_type", "time_type"],
+    }
+    assert allowed_capabilities("GLB-THREAD-2") == {}
+    assert allowed_capabilities("EXC-DATA-1") == {}
+    assert allowed_capabilities("NOT-A-CLAUSE-1") == {}
+
+
+def test_gating_problems_name_the_clause_and_what_it_allows():
+    assert gating_problems(["CON-COMMIT-2", "XTRA-1"], ["transactions"]) == []
+    assert gating_problems(["EXT-MSG-1"], ["messages", "warning_messages"]) == []
+    assert gating_problems(["CON-COMMIT-1", "CON-COMMIT-2"], ["transactions"]) == [
+        "capability 'transactions' may not make CON-COMMIT-1 (MUST) n/a; it allows "
+        "no capability (harness/data/clauses.json na_capabilities)"
+    ]
+    assert gating_problems(["CUR-CLOSE-2"], ["tpc"]) == [
+        "capability 'tpc' may not make CUR-CLOSE-2 (MUST) n/a; it allows "
+        "['callproc', 'nextset'] (harness/data/clauses.json na_capabilities)"
+    ]
 
 
 # --- SqlProfile ---------------------------------------------------------------------------
@@ -117,7 +173,15 @@ def test_cratedb_profile_declares_capabilities_with_reasons():
         assert caps.has(name) is False, name
         assert len(caps.reason(name)) > 20, name
     assert "ROLLBACK is a syntax error" in caps.reason("transactions")
-    assert caps.has("threadsafety_stress") is True
+    for name in ("callproc_inout", "multiple_result_sets", "warning_messages",
+                 "autocommit_attribute", "decimal_type"):
+        assert caps.has(name) is False, name
+    # What CrateDB has: the suite runs these clauses.
+    for name in ("bool_type", "nul_in_text", "scroll", "messages", "iter"):
+        assert caps.has(name) is True, name
+    for family in ("decimal", "date", "time", "binary"):
+        assert CRATEDB.sql.types[family] is None
+        assert caps.has(TYPE_FAMILY_CAPABILITIES[family]) is False, family
     assert CRATEDB.sql.types["decimal"] is None and CRATEDB.sql.types["date"] is None
     assert CRATEDB.sql.refresh == "REFRESH TABLE {table}"
     assert CRATEDB.mock == "dbapi_conformance.mockservers.cratedb.server:MockServer"
@@ -246,7 +310,8 @@ def test_driver_info_reads_globals_and_versions():
     assert info["module"] == "sqlite3"
     assert info["apilevel"] == "2.0" and info["paramstyle"] == "qmark"
     assert info["version"].endswith("standard library")
-    crate_client = pytest.importorskip("crate.client")
+    from crate import client as crate_client
+
     info = driver_info(crate_client)
     assert info["version"] == crate_client.__version__
     assert info["paramstyle"] == "pyformat"

@@ -35,6 +35,9 @@ CAPABILITIES = Capabilities(
         "manual-commit mode to switch to",
         "tpc": "CrateDB has no transactions, hence no two-phase commit",
         "callproc": "CrateDB has no stored procedures",
+        "callproc_inout": "CrateDB has no stored procedures",
+        "warning_messages": "CrateDB's /_sql reply carries no warnings or notices, only rows "
+        "or an error (protocols/cratedb.md 1.2)",
         "nextset": "CrateDB returns one result set per statement",
         "multiple_result_sets": "CrateDB returns one result set per statement",
         "binary": "CrateDB has no binary/BLOB column type in SQL (blobs live in blob tables "
@@ -140,6 +143,7 @@ CRATE_CLIENT_DEVIATIONS: dict[str, str] = {
     "EXC-ALL-1": "an unbindable parameter (one the JSON encoder cannot serialise) raises a "
     "bare TypeError, not a crate.client Error",
     "EXC-WARN-1": f"no Warning on the module: {_ONLY_ERROR}",
+    "EXC-WARN-2": f"no Warning on the module to keep apart from Error: {_ONLY_ERROR}",
     "EXC-ERR-1": f"no InterfaceError, DatabaseError or DatabaseError subclass on the module: "
     f"{_ONLY_ERROR}",
     "EXC-IFACE-1": f"no InterfaceError on the module: {_ONLY_ERROR}",
@@ -185,10 +189,21 @@ CRATE_CLIENT_DEVIATIONS: dict[str, str] = {
     "EXT-LASTROW-1": "lastrowid is a plain writable attribute (always None)",
 }
 
+#: What crate.client 2.3.0 leaves out, beyond CrateDB (checked against its Cursor and
+#: Connection classes).
+CRATE_CLIENT_CAPABILITIES = Capabilities({
+    "rownumber": "crate.client's Cursor has no rownumber",
+    "connection_exceptions": "crate.client's Connection carries no exception classes",
+    "scroll": "crate.client's Cursor has no scroll()",
+    "messages": "crate.client's Cursor and Connection have no messages",
+    "errorhandler": "crate.client has no errorhandler extension",
+})
+
 CRATE_CLIENT = DriverProfile(
     module="crate.client",
     database="cratedb",
     connect=connect_crate_client,
+    capabilities=CRATE_CLIENT_CAPABILITIES,
     known_deviations=CRATE_CLIENT_DEVIATIONS,
 )
 

@@ -8,13 +8,12 @@ SUGGESTED_CONNECT_KEYWORDS = ("dsn", "user", "password", "host", "database")
 
 
 def _connect_parameters(module):
-    """Parameters of module.connect (the __init__ of a class), or skip when not introspectable."""
-    target = module.connect
+    """Parameters of module.connect (the __init__ of a class), or None when a C function
+    gives no signature."""
     try:
-        signature = inspect.signature(target)
+        return inspect.signature(module.connect).parameters
     except (TypeError, ValueError):
-        pytest.skip("n/a: the signature of connect() cannot be introspected")
-    return signature.parameters
+        return None
 
 
 @pytest.mark.pep249("MOD-CONNECT-1")
@@ -29,8 +28,13 @@ def test_connect_returns_a_connection(dbapi_module, dbapi_connect, dbapi_target)
 
 
 @pytest.mark.pep249("MOD-CONNECT-2")
-def test_connect_accepts_suggested_keywords(dbapi_module):
+def test_connect_accepts_suggested_keywords(dbapi_module, dbapi_observe):
+    assert callable(getattr(dbapi_module, "connect", None)), "module has no callable connect"
     parameters = _connect_parameters(dbapi_module)
+    if parameters is None:
+        # Nothing to read the keywords from; the guideline cannot be checked from outside.
+        dbapi_observe("MOD-CONNECT-2", "connect() has no introspectable signature")
+        return
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
     accepted = [name for name in SUGGESTED_CONNECT_KEYWORDS if name in parameters]
     assert accepted or takes_any, (
