@@ -175,7 +175,6 @@ def test_a_broken_driver_fails_the_gate_on_exactly_the_regressed_clauses(gate, b
 
 
 def test_the_gate_works_with_xdist(gate, baseline):
-    pytest.importorskip("xdist")
     baseline("rowcount")
     result, report = gate("--dbapi-baseline=base", "-n", "2", broken="fetchone")
     result.stdout.fnmatch_lines(["*2 workers*"])
