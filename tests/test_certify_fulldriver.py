@@ -212,7 +212,7 @@ BARE_NA = {
     "test_types.py::test_type_code_compares_equal_to_type_object[decimal]": "decimal_type",
 }
 #: fulldriver.bare: observations only a target without the extensions (and claiming
-#: threadsafety 1) produces, clause id -> the clause's observations.
+#: threadsafety 1, paramstyle "numeric") produces, clause id -> the clause's observations.
 BARE_OBSERVED = {
     "MOD-CONNECT-3": ["connect() has no autocommit keyword"],
     "GLB-THREAD-2": ["threadsafety 1: level 2 is not claimed",
@@ -362,7 +362,7 @@ def test_bare_driver_skips_nothing_else(suite_report):
     report = suite_report("fulldriver.bare")
     assert set(report["tests"]) == {"pass", "n/a"}, report["tests"]
     assert report["tests"]["n/a"] == len(BARE_NA)
-    assert report["driver"]["threadsafety"] == 1 and report["driver"]["paramstyle"] == "named"
+    assert report["driver"]["threadsafety"] == 1 and report["driver"]["paramstyle"] == "numeric"
 
 
 # --- fulldriver.broken ---------------------------------------------------------------------

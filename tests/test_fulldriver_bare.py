@@ -39,9 +39,9 @@ def conn(tmp_path):
 
 
 def test_module_globals_and_names():
-    """GLB-*: apilevel "2.0", threadsafety 1, paramstyle "named"; no Xid, no autocommit
+    """GLB-*: apilevel "2.0", threadsafety 1, paramstyle "numeric"; no Xid, no autocommit
     keyword on connect()."""
-    assert (bare.apilevel, bare.threadsafety, bare.paramstyle) == ("2.0", 1, "named")
+    assert (bare.apilevel, bare.threadsafety, bare.paramstyle) == ("2.0", 1, "numeric")
     assert not hasattr(bare, "Xid")
     with pytest.raises(TypeError):
         bare.connect(":memory:", autocommit=True)
@@ -75,7 +75,7 @@ def test_statements_commit_at_once(tmp_path):
     reader = bare.connect(tmp_path / "db.sqlite")
     cursor = writer.cursor()
     cursor.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-    cursor.execute("INSERT INTO t VALUES (:id)", {"id": 1})
+    cursor.execute("INSERT INTO t VALUES (:1)", (1,))
     assert cursor.rowcount == 1
     other = reader.cursor()
     other.execute("SELECT id FROM t")
@@ -85,6 +85,19 @@ def test_statements_commit_at_once(tmp_path):
     with pytest.raises(bare.InterfaceError):
         writer.commit()
     reader.close()
+
+
+def test_numeric_parameters(conn):
+    """GLB-PARAM-1, CUR-EXEC-2/3: ``:N`` is the N-th item of the sequence, repeatable and in
+    any order; a mapping binds by name; a str is refused with ProgrammingError."""
+    cursor = conn.cursor()
+    cursor.execute("SELECT :2, :1, :2", ["a", "b"])
+    assert cursor.fetchall() == [("b", "a", "b")]
+    cursor.execute("SELECT :x", {"x": 7})
+    assert cursor.fetchall() == [(7,)]
+    assert bare.numbered(None) is None
+    with pytest.raises(bare.ProgrammingError):
+        cursor.execute("SELECT :1", "a")
 
 
 def test_tpc_is_known_only_at_run_time(conn):
@@ -114,7 +127,7 @@ def test_cursor_required_surface(conn):
     assert cursor.fetchmany() == [(2,), (3,)]
     assert cursor.fetchall() == []
     cursor.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-    cursor.executemany("INSERT INTO t VALUES (:id)", [{"id": 1}, {"id": 2}])
+    cursor.executemany("INSERT INTO t VALUES (:1)", [(1,), [2]])
     assert cursor.rowcount == 2
     cursor.close()
     with pytest.raises(bare.InterfaceError):

@@ -8,7 +8,10 @@ its profile (profile.BARE_CAPABILITIES) declares every left-out capability absen
 
 - Module globals: apilevel "2.0"; threadsafety 1 (threads may share the module only;
   the claim a minimal driver makes, though the wrapped connection is locked throughout);
-  paramstyle "named". ``connect(database, *, timeout=10.0)`` has no autocommit keyword.
+  paramstyle "numeric" (``:1``, ``:2`` with a sequence: SQLite reads ``:1`` as the named
+  parameter "1", so the sequence is bound as the mapping {"1": seq[0], ...}; a mapping is
+  bound by name as in fulldriver). ``connect(database, *, timeout=10.0)`` has no
+  autocommit keyword.
 - No transactions: every statement commits at once (the wrapped fulldriver connection runs
   with autocommit on). ``commit()`` is a no-op on an open connection (CON-COMMIT-4) and
   raises InterfaceError on a closed one; there is no ``rollback`` attribute at all
@@ -25,7 +28,7 @@ its profile (profile.BARE_CAPABILITIES) declares every left-out capability absen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import fulldriver as _full
@@ -56,10 +59,21 @@ from fulldriver import (  # noqa: F401 - the required module surface, re-exporte
 
 apilevel = "2.0"
 threadsafety = 1
-paramstyle = "named"
+paramstyle = "numeric"
 
 #: The message of every NotSupportedError the TPC methods raise.
 NO_TPC = "fulldriver.bare has no two-phase commit (no transactions at all)"
+
+
+def numbered(parameters: Any) -> Any:
+    """Parameters for ``:1``-style SQL: a sequence (read by ``__getitem__``, CUR-EXEC-3)
+    becomes {"1": parameters[0], ...}; None, a mapping or anything else is returned as it
+    is (fulldriver's binding raises ProgrammingError for what is neither)."""
+    if parameters is None or isinstance(parameters, (Mapping, str, bytes)):
+        return parameters
+    if not isinstance(parameters, Sequence):
+        return parameters
+    return {str(i + 1): parameters[i] for i in range(len(parameters))}
 
 
 class Cursor:
@@ -96,12 +110,12 @@ class Cursor:
         self._cursor.arraysize = value
 
     def execute(self, operation: str, parameters: Any = None) -> None:
-        """Run one operation with ``:name`` parameters from a mapping (CUR-EXEC-*)."""
-        self._cursor.execute(operation, parameters)
+        """Run one operation with ``:1``-style parameters from a sequence (CUR-EXEC-*)."""
+        self._cursor.execute(operation, numbered(parameters))
 
     def executemany(self, operation: str, seq_of_parameters: Any) -> None:
         """Run a statement without a result set once per parameter set (CUR-EXECMANY-1)."""
-        self._cursor.executemany(operation, seq_of_parameters)
+        self._cursor.executemany(operation, (numbered(p) for p in seq_of_parameters))
 
     def fetchone(self) -> tuple | None:
         """The next row, or None at the end (CUR-FONE-*)."""
