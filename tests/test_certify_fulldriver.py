@@ -1,11 +1,15 @@
 """The whole suite against tests/fulldriver (a sqlite3 driver with every optional PEP 249
-feature) and against fulldriver.broken (one behaviour broken per area, broken.BREAKS).
+feature), against fulldriver.broken (one behaviour broken per area, broken.BREAKS) and
+against fulldriver.bare (PEP 249's required surface only, every optional capability
+declared absent: bare.py, profile.BARE_CAPABILITIES).
 
 Pinned, as written-down expectations: the outcome of every clause for fulldriver, the exact
 failing and n/a tests, and for the broken variant the exact failing clauses and tests (all
-other clauses as for fulldriver). A suite test that stops reaching its assertions, or can no
-longer fail, changes a pin. Each suite run happens once per module, in a subprocess
-(pytester), and its JSON report is reused.
+other clauses as for fulldriver); for the bare variant the outcome of every clause, no
+failing test, the exact n/a tests with the capability whose declared reason each reports,
+and the observations only a target without the extensions produces. A suite test that stops
+reaching its assertions, or can no longer fail, changes a pin. Each suite run happens once
+per module, in a subprocess (pytester), and its JSON report is reused.
 """
 
 from __future__ import annotations
@@ -119,6 +123,117 @@ BROKEN_FAILING_TESTS = {
 }
 
 
+#: fulldriver.bare: the clauses whose outcome differs from fulldriver's (every other clause
+#: has FULL_OUTCOMES' outcome). What the bare variant lacks is n/a; the clauses about
+#: targets without transactions or TPC (CON-COMMIT-4, CON-ROLLBACK-3, TPC-XID-3) pass.
+BARE_OUTCOME_CHANGES = {
+    "CON-CLOSE-4": "n/a", "CON-COMMIT-2": "n/a", "CON-COMMIT-4": "pass",
+    "CON-ROLLBACK-1": "n/a", "CON-ROLLBACK-2": "n/a", "CON-ROLLBACK-3": "pass",
+    "CUR-CALLPROC-1": "n/a", "CUR-CALLPROC-2": "n/a", "CUR-CALLPROC-3": "n/a",
+    "CUR-NEXTSET-1": "n/a", "CUR-NEXTSET-2": "n/a", "CUR-NEXTSET-3": "n/a",
+    "TYP-OPEN-1": "n/a",
+    "EXT-ROWNUM-1": "n/a", "EXT-CONNEXC-1": "n/a", "EXT-CURCONN-1": "n/a",
+    "EXT-SCROLL-1": "n/a", "EXT-SCROLL-2": "n/a", "EXT-SCROLL-3": "n/a",
+    "EXT-MSG-1": "n/a", "EXT-MSG-2": "n/a", "EXT-MSG-3": "n/a", "EXT-NEXT-1": "n/a",
+    "EXT-ITER-1": "n/a", "EXT-LASTROW-1": "n/a", "EXT-AUTOC-1": "n/a", "EXT-AUTOC-2": "n/a",
+    "EXT-ERRH-1": "n/a", "EXT-ERRH-2": "n/a", "EXT-ERRH-3": "n/a",
+    "TPC-XID-1": "n/a", "TPC-XID-2": "n/a", "TPC-XID-3": "pass", "TPC-BEGIN-1": "n/a",
+    "TPC-BEGIN-2": "n/a", "TPC-PREP-1": "n/a", "TPC-COMMIT-1": "n/a", "TPC-COMMIT-2": "n/a",
+    "TPC-RB-1": "n/a", "TPC-RECOVER-1": "n/a",
+}
+#: fulldriver.bare: clause id -> outcome, every clause of the checklist.
+BARE_OUTCOMES = {**FULL_OUTCOMES, **BARE_OUTCOME_CHANGES}
+
+#: The reason of the tests that need a server (n/a on every embedded database).
+NO_SERVER = "an embedded database has no server to be unreachable"
+#: fulldriver.bare tests that do not apply, test id (without the target) -> the capability
+#: whose declared reason the test reports ("<capability>: <reason>"), or None for NO_SERVER.
+BARE_NA = {
+    "test_exceptions.py::test_errors_are_module_errors[unreachable_server]": None,
+    "test_exceptions.py::test_error_class_per_failure[unreachable_server-OperationalError]":
+        None,
+    # through dbapi_optional (the tests have no dbapi_requires mark)
+    "test_connection.py::test_closed_connection_raises_error[rollback]": "rollback",
+    "test_execute.py::test_closed_cursor_raises_error[callproc]": "callproc",
+    "test_execute.py::test_closed_cursor_raises_error[nextset]": "nextset",
+    "test_extensions.py::test_lastrowid": "lastrowid",
+    # through dbapi_requires
+    "test_transactions.py::test_autocommit_is_off_when_the_connection_opens": "transactions",
+    "test_transactions.py::test_close_without_commit_rolls_back": "transactions",
+    "test_transactions.py::test_rollback_discards_the_pending_transaction": "transactions",
+    "test_transactions.py::test_rollback_is_a_method": "rollback",
+    "test_extensions.py::test_autocommit_attribute": "autocommit_attribute",
+    "test_extensions.py::test_autocommit_switch": "autocommit_attribute",
+    "test_extensions.py::test_callproc_is_a_method": "callproc",
+    "test_extensions.py::test_callproc_result_set": "callproc",
+    "test_extensions.py::test_callproc_returns_modified_copy": "callproc",
+    "test_extensions.py::test_connection_messages_are_cleared_by_standard_methods": "messages",
+    "test_extensions.py::test_cursor_connection": "cursor_connection",
+    "test_extensions.py::test_cursor_copies_the_connection_errorhandler": "errorhandler",
+    "test_extensions.py::test_cursor_messages_are_cleared_by_standard_methods": "messages",
+    "test_extensions.py::test_cursor_messages_hold_the_database_messages": "messages",
+    "test_extensions.py::test_cursor_messages_is_a_list": "messages",
+    "test_extensions.py::test_errorhandler_attributes": "errorhandler",
+    "test_extensions.py::test_errorhandler_is_called": "errorhandler",
+    "test_extensions.py::test_exception_classes_on_the_connection": "connection_exceptions",
+    "test_extensions.py::test_iter_returns_self": "iter",
+    "test_extensions.py::test_next": "next",
+    "test_extensions.py::test_nextset_is_a_method": "nextset",
+    "test_extensions.py::test_nextset_moves_to_the_next_set": "nextset",
+    "test_extensions.py::test_nextset_with_a_single_set": "nextset",
+    "test_extensions.py::test_nextset_without_result_set_raises": "nextset",
+    "test_extensions.py::test_rownumber": "rownumber",
+    "test_extensions.py::test_scroll": "scroll",
+    "test_extensions.py::test_scroll_backwards": "scroll",
+    "test_extensions.py::test_scroll_outside_the_result_set": "scroll",
+    "test_tpc.py::test_commit_and_rollback_inside_tpc_raise[commit]": "tpc",
+    "test_tpc.py::test_commit_and_rollback_inside_tpc_raise[rollback]": "tpc",
+    "test_tpc.py::test_tpc_begin_outside_and_inside_a_transaction": "tpc",
+    "test_tpc.py::test_tpc_commit[one_phase]": "tpc",
+    "test_tpc.py::test_tpc_commit[two_phase]": "tpc",
+    "test_tpc.py::test_tpc_commit_for_recovery": "tpc",
+    "test_tpc.py::test_tpc_prepare_rules": "tpc",
+    "test_tpc.py::test_tpc_recover": "tpc",
+    "test_tpc.py::test_tpc_rollback[after_prepare]": "tpc",
+    "test_tpc.py::test_tpc_rollback[before_prepare]": "tpc",
+    "test_tpc.py::test_tpc_rollback[recovery]": "tpc",
+    "test_tpc.py::test_xid_extremes": "tpc",
+    "test_tpc.py::test_xid_is_a_three_item_sequence": "tpc",
+    "test_types.py::test_binary_values_are_bound_as_binary": "binary",
+    "test_types.py::test_binary_values_round_trip": "binary",
+    "test_types.py::test_results_have_hinted_types[binary]": "binary",
+    "test_types.py::test_type_code_compares_equal_to_type_object[binary]": "binary",
+    "test_types.py::test_constructed_values_are_bound_as_their_type[time]": "time_type",
+    "test_types.py::test_results_have_hinted_types[time]": "time_type",
+    "test_types.py::test_temporal_values_round_trip[time]": "time_type",
+    "test_types.py::test_type_code_compares_equal_to_type_object[time]": "time_type",
+    "test_types.py::test_decimal_result_type": "decimal_type",
+    "test_types.py::test_plain_values_round_trip[decimal]": "decimal_type",
+    "test_types.py::test_type_code_compares_equal_to_type_object[decimal]": "decimal_type",
+}
+#: fulldriver.bare: observations only a target without the extensions (and claiming
+#: threadsafety 1, paramstyle "numeric") produces, clause id -> the clause's observations.
+BARE_OBSERVED = {
+    "MOD-CONNECT-3": ["connect() has no autocommit keyword"],
+    "GLB-THREAD-2": ["threadsafety 1: level 2 is not claimed",
+                     "threadsafety 1: level 3 is not claimed"],
+    "CON-COMMIT-3": ["autocommit controls on the connection: none"],
+    "CUR-ISO-2": ["uncommitted insert seen by another connection: True "
+                  "(declared transactions: False)"],
+    "EXT-LASTROW-2": ["cursor has no lastrowid"],
+    "EXT-AUTOC-3": ["connection has setautocommit(): False"],
+}
+
+
+def _bare_capabilities():
+    import sys
+
+    sys.path.insert(0, str(TESTS_DIR))
+    from fulldriver.profile import BARE_CAPABILITIES
+
+    return BARE_CAPABILITIES
+
+
 # --- the runs ------------------------------------------------------------------------------
 
 
@@ -193,6 +308,61 @@ def test_full_driver_skips_nothing_else(suite_report):
     assert set(report["tests"]) <= {"pass", "fail", "n/a"}, report["tests"]
     assert report["tests"]["n/a"] == len(FULL_NA)
     assert report["driver"]["threadsafety"] == 3 and report["driver"]["paramstyle"] == "named"
+
+
+# --- fulldriver.bare ------------------------------------------------------------------------
+
+
+def test_bare_driver_clause_outcomes(suite_report):
+    """Every clause: pass or n/a, observed for MAY/UNSPEC (BARE_OUTCOMES); none fails."""
+    report = suite_report("fulldriver.bare")
+    assert report["target"] == "fulldriver.bare-sqlite"
+    outcomes = {c["id"]: c["outcome"] for c in report["clauses"]}
+    assert set(BARE_OUTCOMES) == set(outcomes), "the pin must name every checklist clause"
+    changed = {cid: f"{BARE_OUTCOMES[cid]} -> {outcomes[cid]}" for cid in outcomes
+               if outcomes[cid] != BARE_OUTCOMES[cid]}
+    assert changed == {}
+    assert "fail" not in outcomes.values()
+    assert report["unknown_clause_ids"] == [] and report["untagged_tests"] == []
+    assert report["capabilities_absent"] == _bare_capabilities().as_dict()
+
+
+def test_bare_driver_fails_nothing(suite_report):
+    assert results_with(suite_report("fulldriver.bare"), "fail") == {}
+
+
+def test_bare_driver_not_applicable_tests(suite_report):
+    """The exact n/a tests; each reports "<capability>: <declared reason>" (or NO_SERVER)."""
+    capabilities = _bare_capabilities()
+    found = results_with(suite_report("fulldriver.bare"), "n/a")
+    assert set(found) == set(BARE_NA)
+    expected = {test: NO_SERVER if cap is None else f"{cap}: {capabilities.reason(cap)}"
+                for test, cap in BARE_NA.items()}
+    assert found == expected
+    assert all(capabilities.reason(cap) for cap in BARE_NA.values() if cap is not None)
+
+
+def test_bare_driver_runs_the_tests_about_missing_features(suite_report):
+    """CON-COMMIT-4, CON-ROLLBACK-3 and TPC-XID-3 (dbapi_without) run and pass here."""
+    report = suite_report("fulldriver.bare")
+    passed = results_with(report, "pass")
+    for test in FULL_NA:
+        if "unreachable_server" not in test:
+            assert test in passed, f"{test} did not run and pass"
+    assert "test_tpc.py::test_tpc_api_is_complete" in passed  # TPC known only at run time
+
+
+def test_bare_driver_observations(suite_report):
+    """What only a driver without the extensions is observed doing (BARE_OBSERVED)."""
+    clauses = {c["id"]: c for c in suite_report("fulldriver.bare")["clauses"]}
+    assert {cid: clauses[cid]["observed"] for cid in BARE_OBSERVED} == BARE_OBSERVED
+
+
+def test_bare_driver_skips_nothing_else(suite_report):
+    report = suite_report("fulldriver.bare")
+    assert set(report["tests"]) == {"pass", "n/a"}, report["tests"]
+    assert report["tests"]["n/a"] == len(BARE_NA)
+    assert report["driver"]["threadsafety"] == 1 and report["driver"]["paramstyle"] == "numeric"
 
 
 # --- fulldriver.broken ---------------------------------------------------------------------

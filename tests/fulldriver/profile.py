@@ -1,4 +1,5 @@
-"""The harness's view of fulldriver and fulldriver.broken: DriverProfile and SqlProfile.
+"""The harness's view of fulldriver, fulldriver.broken and fulldriver.bare: DriverProfile
+and SqlProfile.
 
 Harness side only (the driver never imports this). A conftest makes the drivers
 certifiable with ``from fulldriver.profile import pytest_dbapi_profile``.
@@ -8,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dbapi_conformance.harness import DriverProfile, Procedure, SqlProfile
+from dbapi_conformance.harness import Capabilities, DriverProfile, Procedure, SqlProfile
 
 #: Module paths this profile answers for.
-DRIVERS = ("fulldriver", "fulldriver.broken")
+DRIVERS = ("fulldriver", "fulldriver.broken", "fulldriver.bare")
 
 PROCEDURES = {
     # IN a, OUT b = 2a, INOUT c = c + a.
@@ -57,12 +58,51 @@ SQL = SqlProfile(
 )
 
 
+#: fulldriver.bare's SQL: no binary, time or decimal columns, no procedures, no second
+#: result set, no warning statement (each family's and feature's absence is declared below).
+BARE_SQL = SqlProfile(
+    types={family: ddl for family, ddl in SQL.types.items()
+           if family not in ("binary", "time", "decimal")},
+    division_by_zero=SQL.division_by_zero,
+    numeric_overflow=SQL.numeric_overflow,
+)
+
+#: fulldriver.bare: every capability it leaves out, with the reason (bare.py).
+BARE_CAPABILITIES = Capabilities({
+    "transactions": "fulldriver.bare is autocommit only: every statement commits at once",
+    "rollback": "fulldriver.bare has no transactions, so no Connection.rollback()",
+    "tpc": "fulldriver.bare's xid() and tpc_*() raise NotSupportedError",
+    "callproc": "fulldriver.bare has no Cursor.callproc()",
+    "callproc_inout": "fulldriver.bare has no Cursor.callproc()",
+    "nextset": "fulldriver.bare has no Cursor.nextset()",
+    "multiple_result_sets": "fulldriver.bare gives one result set per execute()",
+    "warning_messages": "fulldriver.bare reports no messages",
+    "rownumber": "fulldriver.bare has no Cursor.rownumber",
+    "connection_exceptions": "fulldriver.bare has no exception classes on the Connection",
+    "cursor_connection": "fulldriver.bare has no Cursor.connection",
+    "scroll": "fulldriver.bare has no Cursor.scroll()",
+    "messages": "fulldriver.bare has no Cursor.messages or Connection.messages",
+    "next": "fulldriver.bare has no Cursor.next()",
+    "iter": "fulldriver.bare has no Cursor.__iter__()",
+    "lastrowid": "fulldriver.bare has no Cursor.lastrowid",
+    "autocommit_attribute": "fulldriver.bare has no Connection.autocommit (always on)",
+    "errorhandler": "fulldriver.bare has no errorhandler attributes",
+    "binary": "fulldriver.bare's SQL profile maps no binary column type",
+    "time_type": "fulldriver.bare's SQL profile maps no TIME column type",
+    "decimal_type": "fulldriver.bare's SQL profile maps no exact numeric column type",
+})
+
+
 def connect(module: Any, endpoint: Any) -> Any:
     return module.connect(endpoint.data_dir / "db.sqlite", timeout=10.0)
 
 
 def profile(driver: str) -> DriverProfile:
-    """The profile of one of DRIVERS: an embedded database, nothing declared absent."""
+    """The profile of one of DRIVERS: an embedded database; nothing declared absent except
+    for fulldriver.bare (BARE_SQL, BARE_CAPABILITIES)."""
+    if driver == "fulldriver.bare":
+        return DriverProfile(module=driver, database="sqlite", server="none", connect=connect,
+                             sql=BARE_SQL, capabilities=BARE_CAPABILITIES)
     return DriverProfile(module=driver, database="sqlite", server="none", connect=connect,
                          sql=SQL)
 
