@@ -179,11 +179,16 @@ class ActiveRun:
 
         Statuses other than OK and TESTS_FAILED (interrupted, usage error, ...) stand, and
         so do failures the report cannot judge: tests without clause ids or target,
-        collection errors.
+        collection errors, and failing tests of a target that has no baseline.
         """
         if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             return status
         if regressed(r["baseline"] for r in self.reports) or self.unreported_failures:
+            return pytest.ExitCode.TESTS_FAILED
+        # A target the baseline does not cover is not gated: its failures keep failing the
+        # run (a renamed target must not switch a committed gate off silently).
+        if any(r["baseline"]["status"] == "no baseline" and r["tests"].get("fail")
+               for r in self.reports):
             return pytest.ExitCode.TESTS_FAILED
         return pytest.ExitCode.OK
 
