@@ -59,7 +59,7 @@ _NA_CRATEDB = {
     "CON-ROLLBACK-1": "rollback", "CON-ROLLBACK-2": "transactions",
     "CUR-CALLPROC-1": "callproc", "CUR-CALLPROC-2": "callproc", "CUR-CALLPROC-3": "callproc",
     "CUR-NEXTSET-1": "nextset", "CUR-NEXTSET-2": "nextset", "CUR-NEXTSET-3": "nextset",
-    "EXT-AUTOC-1": "autocommit_attribute", "EXT-AUTOC-2": "autocommit_attribute",
+    "EXT-AUTOC-1": "autocommit_attribute", "EXT-AUTOC-2": "transactions",
     "EXT-ERRH-1": "errorhandler", "EXT-ERRH-2": "errorhandler", "EXT-ERRH-3": "errorhandler",
     **{cid: "tpc" for cid in (
         "TPC-BEGIN-1", "TPC-BEGIN-2", "TPC-COMMIT-1", "TPC-COMMIT-2", "TPC-GEN-1",

@@ -552,3 +552,20 @@ def test_hook_example_gives_declared_not_applicable(pytester):
     # Every n/a names its capability: declared absent, or present for a dbapi_without test.
     assert na and all(c["detail"].split(":")[0] in KNOWN_CAPABILITIES for c in na)
     assert outcomes["CON-ROLLBACK-3"][0] == "n/a"  # about databases without transactions
+
+
+def test_a_present_extension_is_tested_whatever_the_declarations_say(pytester):
+    # sqlite3's cursors iterate; declaring "iter" and "cursor_connection" absent must not
+    # turn the tests of present extensions into n/a (a broken one would be hidden).
+    pytester.makeconftest(SQLITE_CONFTEST.replace(
+        '"scroll": "sqlite3\'s Cursor has no scroll()",',
+        '"scroll": "sqlite3\'s Cursor has no scroll()", "iter": "declared by mistake", '
+        '"cursor_connection": "declared by mistake",'))
+    result = pytester.runpytest("--dbapi-driver=sqlite3", "-p", "no:cacheprovider",
+                                "-k", "test_iter_returns_self or test_cursor_connection")
+    rep = json.loads((pytester.path / "reports" / "sqlite3-sqlite.json").read_text("utf-8"))
+    outcomes = {c["id"]: c["outcome"] for c in rep["clauses"]}
+    assert outcomes["EXT-ITER-1"] == "pass"
+    # sqlite3's Cursor.connection is read-only and is its connection: it passes as well.
+    assert outcomes["EXT-CURCONN-1"] == "pass"
+    assert result.ret == pytest.ExitCode.OK
