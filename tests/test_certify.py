@@ -37,7 +37,8 @@ class Row:
       confirmed with (None: not checked, for this project's own drivers).
     - ``verdicts``: the report's verdict line, "MUST a/b SHOULD c/d OPT e/f".
     - ``failing``: suite tests that fail, as "file::test[params without the target id]".
-    - ``na``: clause id -> the capability whose declared absence makes it n/a.
+    - ``na``: suite test (named as in ``failing``) -> the capability whose declared
+      absence makes it n/a.
     """
 
     driver: str
@@ -54,17 +55,57 @@ class Row:
         return f"{self.driver}-{self.database}-{self.server}"
 
 
+#: The suite tests that are n/a against CrateDB, test -> the capability CrateDB (or the
+#: shared reference-driver declarations) declares absent.
 _NA_CRATEDB = {
-    "CON-CLOSE-4": "transactions", "CON-COMMIT-2": "transactions",
-    "CON-ROLLBACK-1": "rollback", "CON-ROLLBACK-2": "transactions",
-    "CUR-CALLPROC-1": "callproc", "CUR-CALLPROC-2": "callproc", "CUR-CALLPROC-3": "callproc",
-    "CUR-NEXTSET-1": "nextset", "CUR-NEXTSET-2": "nextset", "CUR-NEXTSET-3": "nextset",
-    "EXT-AUTOC-1": "autocommit_attribute", "EXT-AUTOC-2": "transactions",
-    "EXT-ERRH-1": "errorhandler", "EXT-ERRH-2": "errorhandler", "EXT-ERRH-3": "errorhandler",
-    **{cid: "tpc" for cid in (
-        "TPC-BEGIN-1", "TPC-BEGIN-2", "TPC-COMMIT-1", "TPC-COMMIT-2", "TPC-GEN-1",
-        "TPC-PREP-1", "TPC-RB-1", "TPC-RECOVER-1", "TPC-XID-1", "TPC-XID-2", "TPC-XID-3")},
-    "TYP-OPEN-1": "decimal_type",
+    "test_connection.py::test_closed_connection_raises_error[rollback]": "rollback",
+    "test_execute.py::test_closed_cursor_raises_error[callproc]": "callproc",
+    "test_execute.py::test_closed_cursor_raises_error[nextset]": "nextset",
+    "test_extensions.py::test_autocommit_attribute": "autocommit_attribute",
+    "test_extensions.py::test_autocommit_switch": "transactions",
+    **{f"test_extensions.py::test_{name}": "callproc" for name in (
+        "callproc_is_a_method", "callproc_result_set", "callproc_returns_modified_copy")},
+    **{f"test_extensions.py::test_{name}": "errorhandler" for name in (
+        "cursor_copies_the_connection_errorhandler", "errorhandler_attributes",
+        "errorhandler_is_called")},
+    "test_extensions.py::test_cursor_messages_hold_the_database_messages": "warning_messages",
+    **{f"test_extensions.py::test_{name}": "nextset" for name in (
+        "nextset_is_a_method", "nextset_moves_to_the_next_set", "nextset_with_a_single_set",
+        "nextset_without_result_set_raises")},
+    **{f"test_tpc.py::test_{name}": "tpc" for name in (
+        "commit_and_rollback_inside_tpc_raise[commit]",
+        "commit_and_rollback_inside_tpc_raise[rollback]", "tpc_api_is_complete",
+        "tpc_begin_outside_and_inside_a_transaction", "tpc_commit[one_phase]",
+        "tpc_commit[two_phase]", "tpc_commit_for_recovery", "tpc_prepare_rules",
+        "tpc_recover", "tpc_rollback[after_prepare]", "tpc_rollback[before_prepare]",
+        "tpc_rollback[recovery]", "xid_extremes", "xid_is_a_three_item_sequence",
+        "xid_without_tpc_raises")},
+    **{f"test_transactions.py::test_{name}": "transactions" for name in (
+        "autocommit_is_off_when_the_connection_opens", "close_without_commit_rolls_back",
+        "rollback_discards_the_pending_transaction")},
+    "test_transactions.py::test_rollback_is_a_method": "rollback",
+    **{f"test_types.py::test_{name}": "binary" for name in (
+        "binary_values_are_bound_as_binary", "binary_values_round_trip",
+        "results_have_hinted_types[binary]", "type_code_compares_equal_to_type_object[binary]")},
+    **{f"test_types.py::test_{name}[{family}]": f"{family}_type"
+       for family in ("date", "time")
+       for name in ("constructed_values_are_bound_as_their_type", "results_have_hinted_types",
+                    "temporal_values_round_trip", "type_code_compares_equal_to_type_object")},
+    **{f"test_types.py::test_{name}": "decimal_type" for name in (
+        "decimal_result_type", "plain_values_round_trip[decimal]",
+        "type_code_compares_equal_to_type_object[decimal]")},
+}
+
+#: What crate.client lacks beyond CrateDB, test -> capability (its profile's declarations).
+_NA_CRATE_CLIENT = {
+    **_NA_CRATEDB,
+    **{f"test_extensions.py::test_{name}": "messages" for name in (
+        "connection_messages_are_cleared_by_standard_methods",
+        "cursor_messages_are_cleared_by_standard_methods", "cursor_messages_is_a_list")},
+    "test_extensions.py::test_exception_classes_on_the_connection": "connection_exceptions",
+    "test_extensions.py::test_rownumber": "rownumber",
+    **{f"test_extensions.py::test_{name}": "scroll" for name in (
+        "scroll", "scroll_backwards", "scroll_outside_the_result_set")},
 }
 
 _CRATE_CLIENT_FAILING = frozenset({
@@ -112,10 +153,7 @@ ROWS = (
         "MUST 55/55 SHOULD 12/12 OPT 12/12", na=_NA_CRATEDB),
     Row("crate.client", "cratedb", "mock", "crate.client-cratedb-mock",
         "MUST 32/55 SHOULD 9/12 OPT 2/4", version="2.3.0", failing=_CRATE_CLIENT_FAILING,
-        na={**_NA_CRATEDB, "EXT-ROWNUM-1": "rownumber",
-            "EXT-CONNEXC-1": "connection_exceptions", "EXT-SCROLL-1": "scroll",
-            "EXT-SCROLL-2": "scroll", "EXT-SCROLL-3": "scroll", "EXT-MSG-1": "messages",
-            "EXT-MSG-2": "messages", "EXT-MSG-3": "messages"}),
+        na=_NA_CRATE_CLIENT),
 )
 
 
@@ -157,19 +195,20 @@ def coverage_problems(report: dict[str, Any]) -> list[str]:
 
 
 def na_problems(report: dict[str, Any], expected: Mapping[str, str]) -> list[str]:
-    """Differences between the report's n/a clauses and ``expected`` (clause -> capability):
-    every n/a must name its capability and carry the reason the target declares for it."""
+    """Differences between the report's n/a tests and ``expected`` (test -> capability):
+    every n/a test must carry ``<capability>: <the reason the target declares for it>``."""
     absent = report["capabilities_absent"]
-    found = {c["id"]: c["detail"] or "" for c in report["clauses"] if c["outcome"] == "n/a"}
-    problems = [f"{cid} is n/a, not pinned: {found[cid]}"
-                for cid in sorted(set(found) - set(expected))]
-    problems += [f"{cid} is pinned n/a ({expected[cid]}) but is not n/a"
-                 for cid in sorted(set(expected) - set(found))]
-    for cid in sorted(set(found) & set(expected)):
-        capability = expected[cid]
+    found = {test_name(t["nodeid"], report["target"]): t["detail"] or ""
+             for c in report["clauses"] for t in c["tests"] if t["outcome"] == "n/a"}
+    problems = [f"{test} is n/a, not pinned: {found[test]}"
+                for test in sorted(set(found) - set(expected))]
+    problems += [f"{test} is pinned n/a ({expected[test]}) but is not n/a"
+                 for test in sorted(set(expected) - set(found))]
+    for test in sorted(set(found) & set(expected)):
+        capability = expected[test]
         want = f"{capability}: {absent.get(capability, '<not declared>')}"
-        if capability not in absent or not found[cid].startswith(want):
-            problems.append(f"{cid}: n/a detail {found[cid]!r} is not the declared {want!r}")
+        if capability not in absent or not found[test].startswith(want):
+            problems.append(f"{test}: n/a detail {found[test]!r} is not the declared {want!r}")
     return problems
 
 
@@ -319,21 +358,27 @@ def test_deviation_problems_catch_new_failures_fixed_deviations_and_notes():
     assert deviation_problems(exact, {"D-1": "known"}) == []
 
 
-def test_na_problems_require_pinned_clauses_with_declared_reasons():
-    report = {"capabilities_absent": {"tpc": "no two-phase commit"}, "clauses": [
-        _clause("N-1", "OPT", "n/a", "tpc: no two-phase commit"),
-        _clause("N-2", "OPT", "n/a", "optional extension scroll not implemented"),
-        _clause("N-3", "OPT", "n/a", "scroll: no scrolling"),
-        _clause("N-4", "OPT", "pass"),
-    ]}
-    assert na_problems(report, {"N-1": "tpc", "N-3": "scroll", "N-4": "tpc"}) == [
-        "N-2 is n/a, not pinned: optional extension scroll not implemented",
-        "N-4 is pinned n/a (tpc) but is not n/a",
-        "N-3: n/a detail 'scroll: no scrolling' is not the declared 'scroll: <not declared>'",
+def _tested(nodeid, outcome, detail=None):
+    return {"tests": [{"nodeid": nodeid, "outcome": outcome, "detail": detail}]}
+
+
+def test_na_problems_require_pinned_tests_with_declared_reasons():
+    report = {"target": "x-mock", "capabilities_absent": {"tpc": "no two-phase commit"},
+              "clauses": [
+                  _tested("t.py::a[x-mock]", "n/a", "tpc: no two-phase commit"),
+                  _tested("t.py::b[x-mock-1]", "n/a", "scroll: no scrolling"),
+                  _tested("t.py::c[x-mock]", "n/a", "rownumber: not declared"),
+                  _tested("t.py::d[x-mock]", "pass"),
+              ]}
+    assert na_problems(report, {"t.py::a": "tpc", "t.py::b[1]": "scroll", "t.py::d": "tpc"}) == [
+        "t.py::c is n/a, not pinned: rownumber: not declared",
+        "t.py::d is pinned n/a (tpc) but is not n/a",
+        "t.py::b[1]: n/a detail 'scroll: no scrolling' is not the declared "
+        "'scroll: <not declared>'",
     ]
     report["capabilities_absent"]["scroll"] = "no scrolling"
-    del report["clauses"][1]
-    assert na_problems(report, {"N-1": "tpc", "N-3": "scroll"}) == []
+    del report["clauses"][2]
+    assert na_problems(report, {"t.py::a": "tpc", "t.py::b[1]": "scroll"}) == []
 
 
 def test_failing_tests_are_named_without_the_target_id():
