@@ -41,6 +41,9 @@ CAPABILITY_DOCS: Mapping[str, str] = MappingProxyType({
     "warning_messages": "the database sends messages (warnings, notices) with a result, "
     "SqlProfile.warning (EXT-MSG-1)",
     "nul_in_text": "text values may hold U+0000 (CUR-EXEC-4)",
+    "server": "a database server the driver reaches over the network, which can be "
+    "unreachable (EXC-OPER-1, EXC-ALL-1); declared absent for every embedded-database "
+    "target (DriverProfile.server 'none')",
     # column types (SqlProfile type families, TYPE_FAMILY_CAPABILITIES)
     "binary": "a binary column type (CUR-DESC-5, TYP-CTOR-3, TYP-OBJ-3, TYP-HINT-1)",
     "date_type": "a DATE column type (CUR-DESC-5, TYP-CTOR-1, TYP-OBJ-3, TYP-HINT-1)",

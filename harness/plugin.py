@@ -410,7 +410,8 @@ def dbapi_connect_unreachable(
     ``Endpoint.timeout`` = UNREACHABLE_TIMEOUT s for drivers whose profile passes a
     timeout. Returns the connection when the driver connects lazily (the error then comes
     with the first execute), else raises the driver's error (EXC-OPER-1). The test fails
-    when connect() hangs for UNREACHABLE_LIMIT s; it is n/a for embedded databases.
+    when connect() hangs for UNREACHABLE_LIMIT s; n/a when the target declares the
+    capability ``server`` absent (every embedded database does).
     Connections are closed and the port released at teardown.
     """
 
@@ -423,8 +424,9 @@ def dbapi_connect_unreachable(
     connector = UnreachableConnector(open_at)
 
     def connect() -> Any:
-        if dbapi_server.kind == "none":
-            _not_applicable(request.node, "an embedded database has no server to be unreachable")
+        _check_gate(request.node, "server")
+        if not dbapi_target.capabilities.has("server"):
+            _not_applicable(request.node, f"server: {dbapi_target.capabilities.reason('server')}")
         try:
             return connector()
         except CallTimedOut as exc:

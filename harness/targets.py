@@ -27,6 +27,12 @@ from dbapi_conformance.harness.options import Settings, server_kind
 from dbapi_conformance.harness.profiles import DriverProfile
 from dbapi_conformance.harness.sqlprofile import SqlProfile
 
+#: What an embedded database lacks by being one (the profile's own reason wins).
+EMBEDDED = Capabilities({
+    "server": "an embedded database: the driver reaches no server that could be unreachable "
+    "(its profile says server='none')",
+})
+
 
 @dataclass(frozen=True, eq=False)
 class Target:
@@ -105,6 +111,8 @@ def build_targets(config: pytest.Config, settings: Settings) -> list[Target]:
                 "its DriverProfile must supply sql=SqlProfile(...)"
             )
         caps = (db.capabilities if db else Capabilities()).merged(profile.capabilities)
+        if profile.server == "none":
+            caps = EMBEDDED.merged(caps)
         servers = ["none"] if profile.server == "none" else list(settings.servers)
         for spec in servers:
             kind = "none" if spec == "none" else server_kind(spec)

@@ -20,7 +20,11 @@ from typing import Any
 
 import pytest
 
+from dbapi_conformance.harness.targets import EMBEDDED
+
 TESTS_DIR = Path(__file__).resolve().parent
+#: The reason of the tests that need a server (n/a on every embedded database).
+NO_SERVER = f"server: {EMBEDDED.reason('server')}"
 #: The run's conftest: puts tests/ on sys.path (the repo root is not) and adds the profile.
 CONFTEST = (
     "import sys\n"
@@ -73,9 +77,9 @@ FULL_OUTCOMES = {
 #: fulldriver tests that do not apply, test id (without the target) -> the reason reported.
 FULL_NA = {
     "test_exceptions.py::test_errors_are_module_errors[unreachable_server]":
-        "an embedded database has no server to be unreachable",
+        NO_SERVER,
     "test_exceptions.py::test_error_class_per_failure[unreachable_server-OperationalError]":
-        "an embedded database has no server to be unreachable",
+        NO_SERVER,
     "test_connection.py::test_commit_without_transactions_is_a_no_op":
         "transactions: the clause is about targets without transactions, and this target "
         "does not declare 'transactions' absent",
@@ -144,8 +148,6 @@ BARE_OUTCOME_CHANGES = {
 #: fulldriver.bare: clause id -> outcome, every clause of the checklist.
 BARE_OUTCOMES = {**FULL_OUTCOMES, **BARE_OUTCOME_CHANGES}
 
-#: The reason of the tests that need a server (n/a on every embedded database).
-NO_SERVER = "an embedded database has no server to be unreachable"
 #: fulldriver.bare tests that do not apply, test id (without the target) -> the capability
 #: whose declared reason the test reports ("<capability>: <reason>"), or None for NO_SERVER.
 BARE_NA = {
@@ -292,7 +294,7 @@ def test_full_driver_clause_outcomes(suite_report):
                if outcomes[cid] != FULL_OUTCOMES[cid]}
     assert changed == {}
     assert report["unknown_clause_ids"] == [] and report["untagged_tests"] == []
-    assert report["capabilities_absent"] == {}
+    assert report["capabilities_absent"] == EMBEDDED.as_dict()
 
 
 def test_full_driver_fails_nothing(suite_report):
@@ -324,7 +326,7 @@ def test_bare_driver_clause_outcomes(suite_report):
     assert changed == {}
     assert "fail" not in outcomes.values()
     assert report["unknown_clause_ids"] == [] and report["untagged_tests"] == []
-    assert report["capabilities_absent"] == _bare_capabilities().as_dict()
+    assert report["capabilities_absent"] == EMBEDDED.merged(_bare_capabilities()).as_dict()
 
 
 def test_bare_driver_fails_nothing(suite_report):

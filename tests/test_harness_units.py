@@ -76,7 +76,7 @@ def test_known_capabilities_cover_the_agreed_names():
               "binary", "time_type", "date_type", "decimal_type", "bool_type", "lastrowid",
               "autocommit_attribute", "multiple_result_sets", "scroll", "rownumber",
               "connection_exceptions", "cursor_connection", "messages", "warning_messages",
-              "next", "iter", "errorhandler", "nul_in_text"}
+              "next", "iter", "errorhandler", "nul_in_text", "server"}
     assert agreed == KNOWN_CAPABILITIES
     # A MUST clause may not be made n/a by a capability: no stress-test opt-out.
     assert "threadsafety_stress" not in KNOWN_CAPABILITIES
@@ -102,6 +102,7 @@ def test_must_clauses_allow_only_what_pep249_makes_conditional():
         "CON-COMMIT-2": ["transactions"],
         "CUR-DESC-5": ["binary", "date_type", "decimal_type", "time_type"],
         "CUR-CLOSE-2": ["callproc", "nextset"],
+        "EXC-OPER-1": ["server"],
         "TYP-CTOR-1": ["date_type", "time_type"],
         "TYP-CTOR-3": ["binary"],
         "TYP-OBJ-3": ["binary", "date_type", "time_type"],

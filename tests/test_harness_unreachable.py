@@ -209,4 +209,4 @@ def test_fixture_is_not_applicable_to_embedded_databases(pytester):
     """)
     result = pytester.runpytest("--dbapi-driver=sqlite3", "-rs", "test_embedded.py")
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*n/a: an embedded database has no server to be unreachable*"])
+    result.stdout.fnmatch_lines(["*n/a: server: an embedded database: the driver reaches no*"])
