@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fulldriver.bare as bare  # noqa: E402
 from fulldriver.profile import BARE_CAPABILITIES, BARE_SQL, SQL, profile  # noqa: E402
 
-#: PEP 249 optional Connection names bare.py leaves out (EXT-*, CON-ROLLBACK-1).
+#: PEP 249 optional Connection names bare.py leaves out (EXT-*).
 CONNECTION_EXTRAS = (
-    "rollback", "autocommit", "setautocommit", "messages", "errorhandler", "Warning", "Error",
+    "autocommit", "setautocommit", "messages", "errorhandler", "Warning", "Error",
     "InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError",
     "InternalError", "ProgrammingError", "NotSupportedError",
 )
@@ -112,6 +112,16 @@ def test_tpc_is_known_only_at_run_time(conn):
     conn.close()
     with pytest.raises(bare.InterfaceError):
         conn.xid(1, "g", "b")
+
+
+def test_rollback_is_kept_but_not_supported(conn):
+    """CON-ROLLBACK-3: rollback() exists and raises NotSupportedError; InterfaceError on a
+    closed connection."""
+    with pytest.raises(bare.NotSupportedError, match="no transactions"):
+        conn.rollback()
+    conn.close()
+    with pytest.raises(bare.InterfaceError):
+        conn.rollback()
 
 
 def test_cursor_required_surface(conn):

@@ -14,8 +14,9 @@ its profile (profile.BARE_CAPABILITIES) declares every left-out capability absen
   autocommit keyword.
 - No transactions: every statement commits at once (the wrapped fulldriver connection runs
   with autocommit on). ``commit()`` is a no-op on an open connection (CON-COMMIT-4) and
-  raises InterfaceError on a closed one; there is no ``rollback`` attribute at all
-  (CON-ROLLBACK-3, the preferred form).
+  raises InterfaceError on a closed one; ``rollback()`` is kept and raises
+  NotSupportedError (CON-ROLLBACK-3: the form PEP 249 allows besides leaving it out, which
+  the CrateDB targets show).
 - TPC support known only at run time (PEP 249 allows it): ``xid()`` and the ``tpc_*()``
   methods exist and raise NotSupportedError on an open connection (TPC-XID-3, TPC-GEN-1),
   InterfaceError on a closed one.
@@ -63,6 +64,7 @@ paramstyle = "numeric"
 
 #: The message of every NotSupportedError the TPC methods raise.
 NO_TPC = "fulldriver.bare has no two-phase commit (no transactions at all)"
+NO_TRANSACTIONS = "fulldriver.bare has no transactions: every statement commits at once"
 
 
 def numbered(parameters: Any) -> Any:
@@ -158,6 +160,13 @@ class Connection:
         """A no-op: every statement is committed already (CON-COMMIT-4). InterfaceError
         once closed (CON-CLOSE-2)."""
         self._conn.check_open()
+
+    def rollback(self) -> None:
+        """Always NotSupportedError: there are no transactions to roll back (CON-ROLLBACK-3,
+        the form PEP 249 footnote 3 allows a driver that keeps the method); InterfaceError
+        once closed (CON-CLOSE-2)."""
+        self._conn.check_open()
+        raise NotSupportedError(NO_TRANSACTIONS)
 
     def cursor(self) -> Cursor:
         """A new cursor (CON-CURSOR-1); InterfaceError once closed (CON-CLOSE-2)."""

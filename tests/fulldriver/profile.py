@@ -70,7 +70,7 @@ BARE_SQL = SqlProfile(
 #: fulldriver.bare: every capability it leaves out, with the reason (bare.py).
 BARE_CAPABILITIES = Capabilities({
     "transactions": "fulldriver.bare is autocommit only: every statement commits at once",
-    "rollback": "fulldriver.bare has no transactions, so no Connection.rollback()",
+    "rollback": "fulldriver.bare has no transactions: rollback() raises NotSupportedError",
     "tpc": "fulldriver.bare's xid() and tpc_*() raise NotSupportedError",
     "callproc": "fulldriver.bare has no Cursor.callproc()",
     "callproc_inout": "fulldriver.bare has no Cursor.callproc()",
