@@ -385,7 +385,6 @@ def test_broken_driver_fails_exactly_the_pinned_tests(suite_report):
 
 
 def test_every_break_is_caught_by_its_clause():
-
     sys.path.insert(0, str(TESTS_DIR))
     from fulldriver.broken import BREAKS
 
