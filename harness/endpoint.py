@@ -83,18 +83,22 @@ def endpoint_from_url(
     spec: str,
     *,
     kind: str = "url",
-    scheme: str = "http",
+    scheme: str | None = None,
     default_port: int | None = None,
     default_user: str | None = None,
     product: str | None = None,
 ) -> Endpoint:
     """Parse a server spec, ``scheme://[user[:pw]@]host[:port][/...]`` or ``host[:port]``.
 
-    The returned ``url`` carries no credentials. ValueError when there is no host or the
-    port is not a number in 1..65535.
+    ``scheme`` completes a spec without one (the database's, such as ``tcp``). The returned
+    ``url`` carries no credentials. ValueError when there is no host, the port is not a
+    number in 1..65535, or the spec has no scheme and none is given.
     """
     text = spec.strip()
     if "://" not in text:
+        if scheme is None:
+            raise ValueError(f"server address {spec!r} has no scheme, and the database is "
+                             "unknown to the harness: give one, e.g. tcp://host:port")
         text = f"{scheme}://{text}"
     parts = urlsplit(text)
     try:

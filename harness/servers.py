@@ -205,7 +205,7 @@ class ServerPool:
         if kind == "url":
             return endpoint_from_url(
                 target.server,
-                scheme=db.scheme if db else "http",
+                scheme=db.scheme if db else None,
                 default_port=db.default_port if db else None,
                 default_user=db.default_user if db else None,
                 product=db.product if db else target.database,

@@ -136,7 +136,7 @@ def build_targets(config: pytest.Config, settings: Settings) -> list[Target]:
 
 def _check_address(spec: str, db: DatabaseProfile | None) -> None:
     try:
-        endpoint_from_url(spec, scheme=db.scheme if db else "http",
+        endpoint_from_url(spec, scheme=db.scheme if db else None,
                           default_port=db.default_port if db else None)
     except ValueError as exc:
         raise pytest.UsageError(f"--dbapi-server: {exc}") from None

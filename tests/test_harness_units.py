@@ -242,6 +242,8 @@ def test_endpoint_from_url_variants():
         endpoint_from_url("http://h:99999")
     with pytest.raises(ValueError, match="no host"):
         endpoint_from_url("http://:4200")
+    with pytest.raises(ValueError, match="has no scheme, and the database is unknown"):
+        endpoint_from_url("db.example:5000")
 
 
 # --- driver profiles ----------------------------------------------------------------------
@@ -383,3 +385,10 @@ def test_trim_makes_one_stable_line():
     assert trim("assert x\n  where x = <Cursor object at 0x7f3bd2acc6c0>.rowcount") == (
         "assert x where x = <Cursor object>.rowcount")
     assert trim("a" * 500) == "a" * 399 + "…"
+
+
+def test_the_suite_gates_type_families_by_the_harness_table():
+    # The suite may not import the harness, so it keeps its own copy of the table.
+    from dbapi_conformance.suites.pep249 import test_types
+
+    assert test_types.FAMILY_CAPABILITY == dict(TYPE_FAMILY_CAPABILITIES)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dbapi_conformance.harness import databases as registry
 from dbapi_conformance.harness.databases import DATABASES, DatabaseProfile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,3 +66,42 @@ def test_the_search_finds_a_name():
     db = next(iter(DATABASES.values()))
     pattern = re.compile("|".join(re.escape(w) for w in names_of(db)), re.IGNORECASE)
     assert pattern.search(f"see the {db.product} notes")
+
+
+def _entry_points(monkeypatch, *points):
+    from importlib import metadata
+
+    def entry_points(group):
+        assert group == registry.ENTRY_POINT_GROUP
+        return [metadata.EntryPoint(name, value, group) for name, value in points]
+
+    monkeypatch.setattr(registry.metadata, "entry_points", entry_points)
+
+
+PLUGIN_ENTRY = DatabaseProfile(slug="plugdb", product="PlugDB", default_port=1234,
+                               scheme="tcp")
+
+
+def test_another_distribution_adds_a_database_through_an_entry_point(monkeypatch):
+    _entry_points(monkeypatch, ("plugdb", f"{__name__}:PLUGIN_ENTRY"))
+    loaded = registry._load()
+    assert loaded["plugdb"] is PLUGIN_ENTRY
+    assert set(DATABASES) < set(loaded)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("no_such_module_x:ENTRY", "plugdb = no_such_module_x:ENTRY .* cannot be loaded: "
+                               "ModuleNotFoundError"),
+    (f"{__name__}:ROOT", "is not a DatabaseProfile"),
+])
+def test_a_broken_entry_point_is_named(monkeypatch, value, message):
+    _entry_points(monkeypatch, ("plugdb", value))
+    with pytest.raises((RuntimeError, TypeError), match=message):
+        registry._load()
+
+
+def test_two_entries_for_one_database_are_refused(monkeypatch):
+    slug = next(iter(DATABASES))
+    monkeypatch.setattr(registry, "_plugin_entries", lambda: iter([DATABASES[slug]]))
+    with pytest.raises(ValueError, match=f"two registry entries for the database '{slug}'"):
+        registry._load()

@@ -123,7 +123,12 @@ def _package_entries() -> Iterator[DatabaseProfile]:
 
 def _plugin_entries() -> Iterator[DatabaseProfile]:
     for point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        entry = point.load()
+        try:
+            entry = point.load()
+        except Exception as exc:  # a broken plug-in must say which one it is
+            raise RuntimeError(f"the database registry entry point {point.name} = "
+                               f"{point.value} ({ENTRY_POINT_GROUP}) cannot be loaded: "
+                               f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(entry, DatabaseProfile):
             raise TypeError(f"entry point {point.name} = {point.value} ({ENTRY_POINT_GROUP}) "
                             "is not a DatabaseProfile")

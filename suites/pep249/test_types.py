@@ -41,6 +41,13 @@ VARIABLE_FIELDS = {
     "time": (13, 45, 30),
     "timestamp": (2023, 5, 17, 13, 45, 30),
 }
+#: The field attributes of each family's values, in constructor order (the datetime
+#: module's names, which PEP 249's implementation hints build on).
+FIELD_NAMES = {
+    "date": ("year", "month", "day"),
+    "time": ("hour", "minute", "second"),
+    "timestamp": ("year", "month", "day", "hour", "minute", "second"),
+}
 #: Type object each family's type_code must compare equal to (CUR-DESC-5).
 TYPE_OBJECT_OF = {
     "int": "NUMBER",
@@ -254,6 +261,10 @@ def test_temporal_constructors_build_values(family, dbapi_module):
     # Two values built apart from the same fields are equal; changing any one field gives
     # another value (a constructor that ignores a field fails here).
     assert value == constructor(*args), f"{name}{args} built twice gives unequal values"
+    # It holds the value: each field reads back under its datetime attribute name.
+    fields = tuple(getattr(value, field, None) for field in FIELD_NAMES[family])
+    assert fields == args, (
+        f"{name}{args} gave {value!r}, whose {'/'.join(FIELD_NAMES[family])} are {fields}")
     for position in range(len(args)):
         other = list(args)
         other[position] -= 1
@@ -285,7 +296,10 @@ def test_constructed_values_are_bound_as_their_type(family, dbapi_module, famili
     )
     families.connection.commit()
     families.target.sql.after_write(cursor, table)
-    assert families.ids_matching(table, family, value) == [1]
+    matching = families.ids_matching(table, family, value)
+    assert matching == [1], (
+        f"WHERE {family} = {name}{args} bound as a parameter found rows {matching}, not the "
+        f"row written from the literal {literal}")
 
 
 @pytest.mark.pep249("TYP-CTOR-2")
