@@ -21,6 +21,7 @@ from dbapi_conformance.harness.databases import (
     builtin_profile,
     expand_driver_names,
     get_database,
+    known_driver_names,
 )
 from dbapi_conformance.harness.endpoint import endpoint_from_url
 from dbapi_conformance.harness.options import Settings, server_kind
@@ -101,7 +102,9 @@ def build_targets(config: pytest.Config, settings: Settings) -> list[Target]:
         )
     for module in modules:
         if not _module_exists(module):
-            raise pytest.UsageError(f"--dbapi-driver: cannot find the module {module!r}")
+            short = ", ".join(["reference", *known_driver_names()])
+            raise pytest.UsageError(f"--dbapi-driver: cannot find the module {module!r} "
+                                    f"(short names: {short})")
         profile = resolve_profile(config, module, settings.database)
         db = get_database(profile.database)
         sql = profile.sql or (db.sql if db else None)

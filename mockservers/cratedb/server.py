@@ -21,6 +21,7 @@ import binascii
 import concurrent.futures
 import contextlib
 import logging
+import os
 import re
 import ssl
 import zlib
@@ -164,11 +165,18 @@ class MockServer(BaseMockServer):
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> MockServer:
         """A server from the options; UsageError for --tls-cert without --tls-key (or the
-        reverse) and for --password without --user."""
+        reverse), a TLS file that is not there, and --password and --user one without the
+        other."""
         if bool(args.tls_cert) != bool(args.tls_key):
             raise UsageError("--tls-cert and --tls-key go together")
+        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+            if path and not os.path.isfile(path):
+                raise UsageError(f"{option} {path}: no such file")
         if args.password and not args.user:
             raise UsageError("--password needs --user")
+        if args.user and not args.password:
+            raise UsageError(f"--user {args.user} needs --password (only '{DEFAULT_USER}' "
+                             "logs in without one)")
         users: dict[str, str | None] = {DEFAULT_USER: None}
         if args.user:
             users[args.user] = args.password
