@@ -172,6 +172,44 @@ def test_cursor_base_messages_cleared_by_methods_but_not_fetch():
     assert cur.messages == []
 
 
+def test_errorhandler_standard_handling_records_and_raises():
+    conn = FakeConnection()
+    cur = ListCursor(conn)
+    assert conn.errorhandler is None and cur.errorhandler is None
+    with pytest.raises(exc.ProgrammingError) as info:
+        cur.fetchone()
+    assert cur.messages == [(exc.ProgrammingError, info.value)]
+    cur.setinputsizes([])  # a standard method clears them again
+    assert cur.messages == []
+
+
+def test_errorhandler_is_called_and_its_result_returned():
+    calls = []
+
+    def handler(connection, cursor, errorclass, errorvalue):
+        calls.append((connection, cursor, errorclass, errorvalue))
+        return "handled"
+
+    conn = FakeConnection()
+    conn.errorhandler = handler
+    cur = ListCursor(conn)
+    assert cur.errorhandler is handler  # copied from the connection (EXT-ERRH-3)
+    assert cur.fetchall() == "handled"
+    ((connection, cursor, errorclass, errorvalue),) = calls
+    assert (connection, cursor, errorclass) == (conn, cur, exc.ProgrammingError)
+    assert isinstance(errorvalue, exc.ProgrammingError) and cur.messages == []
+
+    def refuse(connection, cursor, errorclass, errorvalue):
+        raise RuntimeError(f"{errorclass.__name__}: {errorvalue}")
+
+    cur.errorhandler = refuse
+    with pytest.raises(RuntimeError, match="ProgrammingError: no result set"):
+        cur.fetchone()
+    cur.errorhandler = None
+    with pytest.raises(exc.ProgrammingError):
+        cur.fetchone()
+
+
 def test_cursor_base_closing():
     conn = FakeConnection()
     cur = ListCursor(conn)

@@ -338,3 +338,18 @@ def test_https_without_verification(tls_files):
             cur = connection.cursor()
             cur.execute("SELECT 1")
             assert cur.fetchone() == (1,)
+
+
+def test_errorhandler_of_the_connection_and_its_cursors(conn):
+    calls = []
+    conn.errorhandler = lambda *args: calls.append(args) or "handled"
+    cur = conn.cursor()
+    assert cur.execute("SELEC 1") == "handled"
+    ((connection, cursor, errorclass, errorvalue),) = calls
+    assert (connection, cursor, errorclass) == (conn, cur, cratedb.ProgrammingError)
+    assert "SELEC" in str(errorvalue) and cur.messages == []
+    conn.errorhandler = None
+    cur.errorhandler = None
+    with pytest.raises(cratedb.ProgrammingError) as info:
+        cur.execute("SELEC 1")
+    assert cur.messages == [(type(info.value), info.value)]

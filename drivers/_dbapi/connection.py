@@ -6,6 +6,7 @@ transactions, ``rollback()`` (CON-ROLLBACK-3: leave it out otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dbapi_conformance.drivers._dbapi import exceptions as _exc
@@ -20,6 +21,10 @@ class ConnectionBase:
     - ``with connection:`` closes the connection on exit (it does not commit).
     - ``messages``: ``(exception class, exception)`` pairs about the connection, cleared
       by the standard methods (EXT-MSG-3); subclasses call :meth:`_start` first in each.
+    - ``errorhandler``: None (standard handling) or ``handler(connection, None,
+      errorclass, errorvalue)`` for errors of the connection's methods; cursors start with
+      the connection's (EXT-ERRH-1..3). Subclasses decorate their public methods with
+      :func:`~.errorhandler.handles_errors`.
     """
 
     Warning = _exc.Warning
@@ -37,6 +42,10 @@ class ConnectionBase:
 
     def __init__(self) -> None:
         self.messages: list[tuple[type, Exception]] = []
+        self.errorhandler: Callable[..., Any] | None = None
+
+    def _error_context(self) -> tuple[Any, Any]:
+        return self, None
 
     @property
     def closed(self) -> bool:

@@ -4,13 +4,16 @@ A driver subclass implements ``execute``/``executemany`` and hands each outcome 
 :meth:`CursorBase._set_result` (a result set) or :meth:`CursorBase._set_rowcount` (no result
 set). Rows are kept as a list of tuples. Clauses: CUR-DESC-*, CUR-ROWC-*, CUR-ASIZE-*,
 CUR-FONE-*, CUR-FMANY-*, CUR-FALL-*, CUR-CLOSE-*, CUR-SETIN-1, CUR-SETOUT-1, EXT-ROWNUM-1,
-EXT-CURCONN-1, EXT-SCROLL-1/2, EXT-MSG-1/2, EXT-NEXT-1, EXT-ITER-1, EXT-LASTROW-1.
+EXT-CURCONN-1, EXT-SCROLL-1/2, EXT-MSG-1/2, EXT-NEXT-1, EXT-ITER-1, EXT-LASTROW-1,
+EXT-ERRH-1..3 (subclasses decorate their own public methods with ``handles_errors``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Sequence
 
+from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import ProgrammingError
 
 _NO_RESULT = "no result set: the last execute*() returned no rows, or none was called"
@@ -22,7 +25,8 @@ class CursorBase:
     ``description`` (sequence of 7-tuples or None), ``rowcount`` (int, -1 when unknown) and
     ``rownumber`` (index of the next row, None without a result set) are read-only;
     ``arraysize`` (int >= 1, default 1) is read/write; ``lastrowid`` is None; ``messages``
-    is a list of ``(exception class, exception)`` cleared by every method but fetch*.
+    is a list of ``(exception class, exception)`` cleared by every method but fetch*;
+    ``errorhandler`` (read/write) starts as the connection's (EXT-ERRH-3).
     After :meth:`close`, or once the connection is closed, every method raises
     ``ProgrammingError`` (CUR-CLOSE-2, CON-CLOSE-3).
     """
@@ -32,6 +36,7 @@ class CursorBase:
         self._closed = False
         self._arraysize = 1
         self.messages: list[tuple[type, Exception]] = []
+        self.errorhandler: Callable[..., Any] | None = getattr(connection, "errorhandler", None)
         self._description: tuple | None = None
         self._rowcount = -1
         self._rows: list[tuple] | None = None
@@ -82,6 +87,9 @@ class CursorBase:
 
     # --- state helpers for subclasses ------------------------------------------------
 
+    def _error_context(self) -> tuple[Any, Any]:
+        return self._connection, self
+
     def _check_open(self) -> None:
         if self._closed:
             raise ProgrammingError("cursor is closed")
@@ -122,6 +130,7 @@ class CursorBase:
 
     # --- fetching --------------------------------------------------------------------
 
+    @handles_errors
     def fetchone(self) -> tuple | None:
         """The next row as a tuple, or None when no rows are left (CUR-FONE-1).
 
@@ -134,6 +143,7 @@ class CursorBase:
             return rows[pos]
         return None
 
+    @handles_errors
     def fetchmany(self, size: int | None = None) -> list[tuple]:
         """Up to ``size`` (default ``arraysize``) rows; fewer only when fewer are left,
         ``[]`` at the end (CUR-FMANY-1..4). Raises ProgrammingError for a negative size or
@@ -148,6 +158,7 @@ class CursorBase:
         self._pos = pos + len(chunk)
         return chunk
 
+    @handles_errors
     def fetchall(self) -> list[tuple]:
         """All remaining rows (CUR-FALL-1, CUR-FALL-2)."""
         rows = self._result_rows()
@@ -169,6 +180,7 @@ class CursorBase:
         """Like fetchone(), but raises StopIteration at the end (EXT-NEXT-1)."""
         return self.__next__()
 
+    @handles_errors
     def scroll(self, value: int, mode: str = "relative") -> None:
         """Move the position in the buffered result by ``value`` rows (``relative``) or to
         ``value`` (``absolute``). The position may range from 0 to the number of rows;
@@ -187,14 +199,17 @@ class CursorBase:
 
     # --- no-op methods and closing ---------------------------------------------------
 
+    @handles_errors
     def setinputsizes(self, sizes: Sequence[Any]) -> None:
         """Accepted and ignored: values are sent with their own types (CUR-SETIN-1)."""
         self._start()
 
+    @handles_errors
     def setoutputsize(self, size: int, column: int | None = None) -> None:
         """Accepted and ignored: results are read whole (CUR-SETOUT-1)."""
         self._start()
 
+    @handles_errors
     def close(self) -> None:
         """Close the cursor now and drop its result (CUR-CLOSE-1).
 

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from dbapi_conformance.drivers._dbapi.connection import ConnectionBase
+from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     InterfaceError,
     OperationalError,
@@ -67,11 +68,13 @@ class Connection(ConnectionBase):
 
     # --- PEP 249 ---------------------------------------------------------------------
 
+    @handles_errors
     def cursor(self) -> Cursor:
         """A new cursor (CON-CURSOR-1). Raises ProgrammingError once closed."""
         self._start()
         return Cursor(self)
 
+    @handles_errors
     def commit(self) -> None:
         """Does nothing: every CrateDB statement takes effect at once (CON-COMMIT-4).
         Raises ProgrammingError once closed."""

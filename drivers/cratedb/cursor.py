@@ -20,6 +20,7 @@ import functools
 from typing import Any, Iterable
 
 from dbapi_conformance.drivers._dbapi.cursor import CursorBase
+from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     DatabaseError,
     DataError,
@@ -132,6 +133,7 @@ class Cursor(CursorBase):
         self.duration = -1
         self.bulk_rowcounts = None
 
+    @handles_errors
     def execute(self, operation: str, parameters: Any = None) -> None:
         """Run one statement (CUR-EXEC-1..5). ``parameters``: a mapping for ``:name``
         placeholders, or a sequence with one value per ``?`` (or up to the highest ``$n``).
@@ -149,6 +151,7 @@ class Cursor(CursorBase):
             raise InterfaceError("CrateDB answered a single statement with a bulk response")
         self._load(response)
 
+    @handles_errors
     def executemany(self, operation: str, seq_of_parameters: Iterable[Any]) -> None:
         """Run one statement once per parameter set, in ONE request (``bulk_args``). The
         sets are all mappings (``:name``) or all sequences (``?``/``$n``), as in execute.

@@ -153,14 +153,6 @@ def get_database(slug: str) -> DatabaseProfile | None:
 # --- driver profiles from the registry ------------------------------------------------------
 
 
-#: What every reference driver leaves out (they share drivers/_dbapi), beyond its database
-#: and its entry's ``reference_capabilities``.
-REFERENCE_CAPABILITIES = Capabilities({
-    "errorhandler": "the reference drivers raise errors directly; they have no errorhandler "
-    "extension (drivers/_dbapi)",
-})
-
-
 def reference_profile(db: DatabaseProfile) -> DriverProfile:
     """The profile of this project's reference driver for ``db``; ValueError when the entry
     has no ``reference_connect``."""
@@ -170,7 +162,7 @@ def reference_profile(db: DatabaseProfile) -> DriverProfile:
         module=db.reference_module,
         database=db.slug,
         connect=db.reference_connect,
-        capabilities=REFERENCE_CAPABILITIES.merged(db.reference_capabilities),
+        capabilities=db.reference_capabilities,
         reference=True,
     )
 
