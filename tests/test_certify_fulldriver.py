@@ -1,10 +1,11 @@
 """The whole suite against tests/fulldriver (a sqlite3 driver with every optional PEP 249
-feature), against fulldriver.broken (one behaviour broken per area, broken.BREAKS) and
-against fulldriver.bare (PEP 249's required surface only, every optional capability
+feature), against fulldriver.broken (one behaviour broken per area, broken.BREAKS), against
+fulldriver.broken2 (one behaviour broken per clause broken.py leaves alone, broken2.BREAKS)
+and against fulldriver.bare (PEP 249's required surface only, every optional capability
 declared absent: bare.py, profile.BARE_CAPABILITIES).
 
 Pinned, as written-down expectations: the outcome of every clause for fulldriver, the exact
-failing and n/a tests, and for the broken variant the exact failing clauses and tests (all
+failing and n/a tests, and for each broken variant the exact failing clauses and tests (all
 other clauses as for fulldriver); for the bare variant the outcome of every clause, no
 failing test, the exact n/a tests with the capability whose declared reason each reports,
 and the observations only a target without the extensions produces. A suite test that stops
@@ -183,6 +184,45 @@ BROKEN_FAILING_TESTS = {
     "test_types.py::test_type_objects_exist",
 }
 
+
+#: fulldriver.broken2: the clauses that fail (broken2.BREAKS, plus EXC-ERR-1: its test also
+#: checks that DatabaseError is an Error, EXC-DB-1's break).
+BROKEN2_FAILING_CLAUSES = {
+    "CON-COMMIT-2", "CON-CURSOR-1", "CUR-ISO-1", "EXC-DB-1", "EXC-ERR-1", "EXC-WARN-2",
+    "EXT-AUTOC-1", "EXT-CONNEXC-1", "EXT-ERRH-1", "EXT-ERRH-3", "EXT-ITER-1", "EXT-MSG-1",
+    "EXT-MSG-3", "EXT-NEXT-1", "EXT-ROWNUM-1", "EXT-SCROLL-1", "EXT-SCROLL-3", "MOD-CONNECT-2",
+    "TPC-BEGIN-2", "TPC-COMMIT-2", "TPC-GEN-1", "TPC-PREP-1", "TPC-RB-1", "TPC-RECOVER-1",
+    "TPC-XID-2",
+}
+#: fulldriver.broken2: the failing tests (test id without the target), one per break (two
+#: for EXC-DB-1's).
+BROKEN2_FAILING_TESTS = {
+    "test_connection.py::test_cursor_returns_new_cursors",
+    "test_exceptions.py::test_database_error_subclasses_error",
+    "test_exceptions.py::test_error_is_the_base_of_all_errors",
+    "test_exceptions.py::test_warning_is_not_an_error",
+    "test_extensions.py::test_autocommit_attribute",
+    "test_extensions.py::test_connection_messages_are_cleared_by_standard_methods",
+    "test_extensions.py::test_cursor_copies_the_connection_errorhandler",
+    "test_extensions.py::test_cursor_messages_hold_the_database_messages",
+    "test_extensions.py::test_errorhandler_attributes",
+    "test_extensions.py::test_exception_classes_on_the_connection",
+    "test_extensions.py::test_iter_returns_self",
+    "test_extensions.py::test_next",
+    "test_extensions.py::test_rownumber",
+    "test_extensions.py::test_scroll",
+    "test_extensions.py::test_scroll_backwards",
+    "test_module.py::test_connect_accepts_suggested_keywords",
+    "test_tpc.py::test_commit_and_rollback_inside_tpc_raise[rollback]",
+    "test_tpc.py::test_tpc_api_is_complete",
+    "test_tpc.py::test_tpc_commit_for_recovery",
+    "test_tpc.py::test_tpc_prepare_rules",
+    "test_tpc.py::test_tpc_recover",
+    "test_tpc.py::test_tpc_rollback[before_prepare]",
+    "test_tpc.py::test_xid_extremes",
+    "test_transactions.py::test_autocommit_is_off_when_the_connection_opens",
+    "test_transactions.py::test_cursors_of_one_connection_see_each_others_changes",
+}
 
 #: fulldriver.bare: the clauses whose outcome differs from fulldriver's (every other clause
 #: has FULL_OUTCOMES' outcome). What the bare variant lacks is n/a; the clauses about
@@ -444,6 +484,36 @@ def test_every_break_is_caught_by_its_clause():
     from fulldriver.broken import BREAKS
 
     assert {clause for _, _, clause in BREAKS} <= BROKEN_FAILING_CLAUSES
+
+
+# --- fulldriver.broken2 --------------------------------------------------------------------
+
+
+def test_broken2_driver_fails_exactly_the_pinned_clauses(suite_report):
+    report = suite_report("fulldriver.broken2")
+    assert report["target"] == "fulldriver.broken2-sqlite"
+    outcomes = {c["id"]: c["outcome"] for c in report["clauses"]}
+    failing = {cid for cid, outcome in outcomes.items() if outcome == "fail"}
+    assert failing == BROKEN2_FAILING_CLAUSES
+    others = {cid: outcome for cid, outcome in outcomes.items() if cid not in failing}
+    assert others == {cid: o for cid, o in FULL_OUTCOMES.items() if cid not in failing}
+
+
+def test_broken2_driver_fails_exactly_the_pinned_tests(suite_report):
+    report = suite_report("fulldriver.broken2")
+    assert set(results_with(report, "fail")) == BROKEN2_FAILING_TESTS
+    assert results_with(report, "n/a") == FULL_NA
+
+
+def test_every_break2_is_caught_by_its_clause():
+    sys.path.insert(0, str(TESTS_DIR))
+    from fulldriver.broken import BREAKS as FIRST
+    from fulldriver.broken2 import BREAKS
+
+    clauses = [clause for _, _, clause in BREAKS]
+    assert set(clauses) <= BROKEN2_FAILING_CLAUSES
+    assert len(clauses) == len(set(clauses)), "one break per clause"
+    assert not set(clauses) & {clause for _, _, clause in FIRST}, "broken.py breaks these"
 
 
 def test_strip_target_removes_the_target_id():

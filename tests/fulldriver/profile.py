@@ -1,5 +1,5 @@
-"""The harness's view of fulldriver, fulldriver.broken and fulldriver.bare: DriverProfile
-and SqlProfile.
+"""The harness's view of fulldriver, fulldriver.broken, fulldriver.broken2 and
+fulldriver.bare: DriverProfile and SqlProfile.
 
 Harness side only (the driver never imports this). A conftest makes the drivers
 certifiable with ``from fulldriver.profile import pytest_dbapi_profile``.
@@ -12,7 +12,7 @@ from typing import Any
 from dbapi_conformance.harness import Capabilities, DriverProfile, Procedure, SqlProfile
 
 #: Module paths this profile answers for.
-DRIVERS = ("fulldriver", "fulldriver.broken", "fulldriver.bare")
+DRIVERS = ("fulldriver", "fulldriver.broken", "fulldriver.broken2", "fulldriver.bare")
 
 PROCEDURES = {
     # IN a, OUT b = 2a, INOUT c = c + a.
