@@ -219,6 +219,10 @@ BROKEN2_FAILING_TESTS = {
     "test_tpc.py::test_tpc_prepare_rules",
     "test_tpc.py::test_tpc_recover",
     "test_tpc.py::test_tpc_rollback[before_prepare]",
+    # The TPC-GEN-1 break (tpc_recover only while a transaction is prepared) also fails
+    # the rollback tests' check that recovery forgets a rolled-back transaction.
+    "test_tpc.py::test_tpc_rollback[after_prepare]",
+    "test_tpc.py::test_tpc_rollback[recovery]",
     "test_tpc.py::test_xid_extremes",
     "test_transactions.py::test_autocommit_is_off_when_the_connection_opens",
     "test_transactions.py::test_cursors_of_one_connection_see_each_others_changes",

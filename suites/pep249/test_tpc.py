@@ -197,7 +197,9 @@ def test_tpc_commit_for_recovery(
 @pytest.mark.pep249("TPC-RB-1")
 @pytest.mark.dbapi_requires("tpc")
 @pytest.mark.parametrize("when", ["before_prepare", "after_prepare", "recovery"])
-def test_tpc_rollback(when, dbapi_target, dbapi_connect, dbapi_table, dbapi_params, dbapi_optional):
+def test_tpc_rollback(
+    when, dbapi_module, dbapi_target, dbapi_connect, dbapi_table, dbapi_params, dbapi_optional
+):
     table = dbapi_table()
     connection = dbapi_connect()
     dbapi_optional(connection, "tpc_begin", "tpc")(_xid(connection, table))
@@ -213,6 +215,13 @@ def test_tpc_rollback(when, dbapi_target, dbapi_connect, dbapi_table, dbapi_para
             other = dbapi_connect()
             other.tpc_rollback(_xid(other, table))
     assert _visible_rows(dbapi_target, dbapi_connect, table) == 0
+    if when != "before_prepare":
+        # The rolled-back transaction is forgotten: recovery no longer lists it.
+        later = dbapi_connect()
+        gone = tuple(_xid(later, table))
+        with contextlib.suppress(getattr(dbapi_module, "NotSupportedError", ())):
+            pending = [tuple(x) for x in later.tpc_recover()]
+            assert gone not in pending, f"tpc_recover() still lists {gone} after tpc_rollback()"
 
 
 @pytest.mark.pep249("TPC-RECOVER-1")
