@@ -9,6 +9,7 @@ turns each ``?`` into ``$n`` on the token positions, so only ``$n`` reaches the 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from sqlglot import errors as sqlglot_errors
@@ -26,7 +27,18 @@ class _Tokenizer(Postgres.Tokenizer):
     COMMANDS: set = set()
 
 
-_TOKENIZER = _Tokenizer()
+# A sqlglot Tokenizer keeps the text it is scanning on itself: one per thread, never shared
+# between the worker threads that serve different connections.
+_LOCAL = threading.local()
+
+
+def _tokenizer() -> _Tokenizer:
+    tokenizer = getattr(_LOCAL, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _LOCAL.tokenizer = _Tokenizer()
+    return tokenizer
+
+
 _QUOTED = frozenset({"STRING", "IDENTIFIER", "NUMBER", "NATIONAL_STRING", "BIT_STRING",
                      "HEX_STRING", "BYTE_STRING", "RAW_STRING", "HEREDOC_STRING"})
 
@@ -87,7 +99,7 @@ def tokenize(text: str) -> list[Tok]:
     """Tokens of ``text``; raises a ParsingException CrateError for an unterminated string
     or comment."""
     try:
-        raw = _TOKENIZER.tokenize(text)
+        raw = _tokenizer().tokenize(text)
     except sqlglot_errors.TokenError as exc:
         msg = str(exc)
         at = text.find(msg.split("'", 1)[1][:10]) if "'" in msg else 0
