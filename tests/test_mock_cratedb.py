@@ -499,3 +499,17 @@ def test_object_parameter_comes_back_as_an_object(cur):
     # CrateDB types a bare parameter from its JSON value: an object is an OBJECT (12)
     cur.execute("SELECT ?, ?", ({"a": 1, "b": [1, "x"]}, '{"a": 1}'))
     assert cur.fetchall() == [[{"a": 1, "b": [1, "x"]}, '{"a": 1}']]
+
+
+def test_real_columns_send_the_value_stored(cur):
+    name = next(_names)
+    cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, r REAL, d DOUBLE PRECISION)")
+    try:
+        cur.execute(f"INSERT INTO {name} (id, r, d) VALUES (1, ?, ?), (2, ?, ?)",
+                    (1.8, 1.8, 0.1, 0.1))
+        cur.execute(f"REFRESH TABLE {name}")
+        cur.execute(f"SELECT r, d, r * 2 FROM {name} ORDER BY id")
+        # CrateDB writes REAL values with Float.toString: 1.8, not 1.7999999523162842.
+        assert cur.fetchall() == [[1.8, 1.8, 3.6], [0.1, 0.1, 0.2]]
+    finally:
+        cur.execute(f"DROP TABLE {name}")

@@ -424,3 +424,19 @@ def test_parameter_cast_errors(value, col_type, failed):
     with pytest.raises(wire.CastError) as info:
         wire.decode_param(value, col_type)
     assert info.value.col_type == failed
+
+
+@pytest.mark.parametrize(("stored", "sent"), [
+    (1.8, 1.8), (0.1, 0.1), (3.4028234663852886e38, 3.4028235e38), (1e-45, 1e-45),
+    (16777217.0, 16777216.0), (-2.5, -2.5), (0.0, 0.0),
+])
+def test_real_values_are_sent_as_the_shortest_float32_decimal(stored, sent):
+    import struct
+
+    single = struct.unpack("<f", struct.pack("<f", stored))[0]  # what a REAL column holds
+    assert wire.real_to_wire(single) == sent
+    assert struct.unpack("<f", struct.pack("<f", sent))[0] == single  # the same REAL value
+
+
+def test_real_non_finite_values_are_the_float_strings():
+    assert wire.real_to_wire(math.inf) == "Infinity" and wire.real_to_wire(math.nan) == "NaN"

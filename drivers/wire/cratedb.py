@@ -31,6 +31,7 @@ import enum
 import ipaddress
 import json
 import math as _math
+import struct
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -668,6 +669,29 @@ def float_to_wire(value: float) -> float | str:
     if value - value != 0.0:  # NaN or infinite
         return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
     return value
+
+
+_FLOAT32 = struct.Struct("<f")
+
+
+def real_to_wire(value: float) -> float | str:
+    """A REAL (32-bit) value as CrateDB writes it: the shortest decimal that reads back as
+    the same 32-bit float (Java's ``Float.toString``), so 1.8 stored in a REAL column is sent
+    as 1.8, not as the double 1.7999999523162842; non-finite values as the float strings."""
+    if value - value != 0.0:
+        return float_to_wire(value)
+    try:
+        single = _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    except OverflowError:  # beyond the REAL range: not a REAL value, keep it
+        return value
+    for digits in range(1, 10):  # 9 significant digits always round-trip a float32
+        shortest = float(f"{single:.{digits}g}")
+        try:
+            if _FLOAT32.unpack(_FLOAT32.pack(shortest))[0] == single:
+                return shortest
+        except OverflowError:  # rounded up past the largest REAL: take more digits
+            continue
+    return single
 
 
 def float_from_wire(value: Any) -> Any:

@@ -25,6 +25,7 @@ from dbapi_conformance.drivers.wire.cratedb import (
     DataType,
     decode_param,
     encode_value,
+    real_to_wire,
 )
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_col_type
 from dbapi_conformance.mockservers.cratedb.errors import cast_error
@@ -88,6 +89,8 @@ def to_json(value: Any, t: CrateType | None = None) -> Any:
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("utf-8", "replace")
+    if value.__class__ is float and t is not None and t.id == DataType.REAL:
+        return real_to_wire(value)
     return encode_value(value, scaled=t is not None and bool(t.params))
 
 
