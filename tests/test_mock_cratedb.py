@@ -513,3 +513,18 @@ def test_real_columns_send_the_value_stored(cur):
         assert cur.fetchall() == [[1.8, 1.8, 3.6], [0.1, 0.1, 0.2]]
     finally:
         cur.execute(f"DROP TABLE {name}")
+
+
+def test_statements_may_start_with_whitespace(cur):
+    # SQLAlchemy emits DDL as "\nCREATE TABLE ...": parameterised types must survive it.
+    name = next(_names)
+    cur.execute(f"\nCREATE TABLE {name} (v VARCHAR(3), n NUMERIC(10, 2), c CHAR(2))")
+    try:
+        cur.execute(f"\n  INSERT INTO {name} (v, n, c) VALUES (?, ?, ?)", ("abc", 1.25, "xy"))
+        cur.execute(f"REFRESH TABLE {name}")
+        cur.execute(f"\n\tSELECT v, n, c FROM {name}")
+        assert cur.fetchall() == [["abc", 1.25, "xy"]]
+    finally:
+        cur.execute(f"DROP TABLE {name}")
+    with pytest.raises(crate_exc.ProgrammingError, match=r"line 3:1: mismatched input 'SELEC'"):
+        cur.execute("\n\nSELEC 1")

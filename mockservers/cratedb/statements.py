@@ -74,7 +74,8 @@ class Tok:
 
 @dataclass
 class Statement:
-    """One statement: ``text`` (no trailing ``;``) and its tokens."""
+    """One statement: ``text`` (no trailing ``;`` or space; leading space is kept, so that
+    the tokens' offsets index it) and its tokens."""
 
     text: str
     toks: list[Tok]
@@ -137,7 +138,8 @@ def split(text: str) -> Statement:
             line, col = position(text, rest[0].start)
             raise parsing_error(line, col, f"mismatched input '{rest[0].raw}' expecting <EOF>")
         return Statement(text[:t.start].rstrip(), toks[:i])
-    return Statement(text.strip(), toks)
+    # Only trailing space goes: the tokens' offsets count from the text's first character.
+    return Statement(text.rstrip(), toks)
 
 
 def not_a_statement(stmt: Statement) -> CrateError:
