@@ -353,3 +353,10 @@ def test_errorhandler_of_the_connection_and_its_cursors(conn):
     with pytest.raises(cratedb.ProgrammingError) as info:
         cur.execute("SELEC 1")
     assert cur.messages == [(type(info.value), info.value)]
+
+
+def test_named_parameters_without_spaces(conn):
+    cur = conn.cursor()
+    # The driver turns :a,:b into $1,$2 with no space between: the server must take it.
+    cur.execute("SELECT :b||:a,(:a),:b", {"a": "x", "b": "y"})
+    assert cur.fetchall() == [("yx", "x", "y")]

@@ -528,3 +528,19 @@ def test_statements_may_start_with_whitespace(cur):
         cur.execute(f"DROP TABLE {name}")
     with pytest.raises(crate_exc.ProgrammingError, match=r"line 3:1: mismatched input 'SELEC'"):
         cur.execute("\n\nSELEC 1")
+
+
+@pytest.mark.parametrize(("sql", "args", "rows"), [
+    ("SELECT ?,?", (1, 2), [[1, 2]]),
+    ("SELECT $1,$2", (1, 2), [[1, 2]]),
+    ("SELECT $2,$1", ("a", "b"), [["b", "a"]]),
+    ("SELECT ?::int", ("5",), [[5]]),
+    ("SELECT $1::int,$1", ("7",), [[7, "7"]]),
+    ("SELECT (?),(?)", (1, 2), [[1, 2]]),
+    ("VALUES (?,?)", (1, "x"), [[1, "x"]]),
+    ("SELECT '$1,$2', ?", (3,), [["$1,$2", 3]]),
+])
+def test_placeholders_need_no_space_after_them(cur, sql, args, rows):
+    # CrateDB has no dollar-quoted strings and no ?:: operator (cratedb.md 5.4).
+    cur.execute(sql, args)
+    assert cur.fetchall() == rows

@@ -24,6 +24,7 @@ from dbapi_conformance.mockservers.cratedb.ddl import (
     parse_add_column,
     parse_create_table,
 )
+from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.statements import Statement, not_a_statement
 from dbapi_conformance.mockservers.engine import quote_ident
 
@@ -210,7 +211,7 @@ def _check_name(schema: str, name: str) -> None:
 def _sql_expression(sess, text: str) -> str:
     """A CrateDB expression (DEFAULT, generated column) as DuckDB text."""
     try:
-        tree = sqlglot.parse_one(f"SELECT {text}", read="postgres")
+        tree = sqlglot.parse_one(f"SELECT {text}", read=CrateDB)
     except (sqlglot_errors.ParseError, sqlglot_errors.TokenError):
         raise cerr.parse_error(f"Invalid expression: {text}") from None
     translator = sess.translator()

@@ -13,15 +13,15 @@ import threading
 from dataclasses import dataclass
 
 from sqlglot import errors as sqlglot_errors
-from sqlglot.dialects.postgres import Postgres
 
+from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.errors import CrateError, parsing_error
 
 __all__ = ["Tok", "Statement", "split", "number_qmarks", "position"]
 
 
 
-class _Tokenizer(Postgres.Tokenizer):
+class _Tokenizer(CrateDB.Tokenizer):
     # sqlglot folds the rest of a "command" (SHOW, REFRESH, EXPLAIN...) into one string
     # token; CrateDB statements need every word.
     COMMANDS: set = set()

@@ -32,6 +32,7 @@ from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
+from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
 from dbapi_conformance.mockservers.cratedb.values import temporal_literal
 
@@ -97,7 +98,7 @@ def _syntax(stmt_text: str, exc: Exception) -> cerr.CrateError:
 def parse(stmt: Statement, text: str) -> exp.Expression:
     """sqlglot AST of one CrateDB statement (``text``: with ``?`` already numbered)."""
     try:
-        trees = [t for t in sqlglot.parse(text, read="postgres") if t is not None]
+        trees = [t for t in sqlglot.parse(text, read=CrateDB) if t is not None]
     except (sqlglot_errors.ParseError, sqlglot_errors.TokenError) as exc:
         raise _syntax(text, exc) from None
     if len(trees) != 1:
