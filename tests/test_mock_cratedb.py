@@ -544,3 +544,23 @@ def test_placeholders_need_no_space_after_them(cur, sql, args, rows):
     # CrateDB has no dollar-quoted strings and no ?:: operator (cratedb.md 5.4).
     cur.execute(sql, args)
     assert cur.fetchall() == rows
+
+
+def test_update_sets_one_key_of_an_object(cur):
+    # sqlalchemy-cratedb's ObjectType changes are UPDATE t SET obj['key'] = ?.
+    name = next(_names)
+    cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, obj OBJECT(DYNAMIC))")
+    try:
+        cur.execute(f"INSERT INTO {name} (id, obj) VALUES (1, {{a=1, b='x'}}), (2, NULL)")
+        cur.execute(f"REFRESH TABLE {name}")
+        cur.execute(f"UPDATE {name} SET obj['a'] = ? WHERE id = 1", (5,))
+        assert cur.rowcount == 1
+        cur.execute(f"UPDATE {name} SET obj['n']['m'] = ?, obj['c'] = 'new' WHERE id = 1",
+                    (True,))
+        cur.execute(f"UPDATE {name} SET obj['a'] = ? WHERE id = 2", (9,))
+        cur.execute(f"REFRESH TABLE {name}")
+        cur.execute(f"SELECT id, obj, obj['a'] FROM {name} ORDER BY id")
+        assert cur.fetchall() == [[1, {"a": 5, "b": "x", "c": "new", "n": {"m": True}}, 5],
+                                  [2, {"a": 9}, 9]]
+    finally:
+        cur.execute(f"DROP TABLE {name}")

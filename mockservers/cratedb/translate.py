@@ -202,6 +202,7 @@ class Translator:
         projections = self._projections(tree, top)
         self._name_outputs(projections)
         provenance = self._provenance(projections)
+        self._rewrite_object_key_updates(tree)
         self._typed_contexts(tree, target)
         self._rewrite_subscripts(tree)
         self._rewrite_functions(tree)
@@ -505,6 +506,39 @@ class Translator:
             tree.set("conflict", exp.OnConflict(action=exp.var("DO NOTHING")))
 
     # --- expression rewrites -----------------------------------------------------------
+    def _rewrite_object_key_updates(self, tree: exp.Expression) -> None:
+        """``UPDATE t SET obj['k']['j'] = v``: merge ``{"k": {"j": v}}`` into the OBJECT
+        column (stored as JSON), as CrateDB sets that key and keeps the others; several
+        keys of one column are merged in order into one assignment."""
+        if not isinstance(tree, exp.Update):
+            return
+        merged: dict[str, exp.EQ] = {}
+        for eq in list(tree.expressions):
+            if not isinstance(eq, exp.EQ) or not isinstance(eq.this, exp.Bracket):
+                continue
+            keys, base = [], eq.this  # keys from the last subscript to the first
+            while isinstance(base, exp.Bracket):
+                idx = base.expressions
+                if len(idx) != 1 or not (isinstance(idx[0], exp.Literal) and idx[0].is_string):
+                    break
+                keys.append(idx[0].this)
+                base = base.this
+            if not isinstance(base, exp.Column) or not keys or not self._is_json_column(base):
+                continue
+            patch = eq.expression.copy()
+            for key in keys:
+                patch = exp.func("json_object", exp.Literal.string(key), patch)
+            first = merged.get(base.name)
+            if first is not None:  # another key of the same column: merge it in too
+                first.set("expression",
+                          exp.func("json_merge_patch", first.expression.copy(), patch))
+                eq.pop()
+                continue
+            current = exp.func("coalesce", base.copy(), exp.Literal.string("{}"))
+            eq.set("this", base.copy())
+            eq.set("expression", exp.func("json_merge_patch", current, patch))
+            merged[base.name] = eq
+
     def _rewrite_subscripts(self, tree: exp.Expression) -> None:
         for node in list(tree.find_all(exp.Bracket)):
             if node.parent is None and node is not tree:
