@@ -564,3 +564,21 @@ def test_update_sets_one_key_of_an_object(cur):
                                   [2, {"a": 9}, 9]]
     finally:
         cur.execute(f"DROP TABLE {name}")
+
+
+@pytest.mark.parametrize(("expression", "name"), [
+    ("count(*)", "count(*)"), ("count(id)", "count(id)"),
+    ("count(DISTINCT id)", "count(DISTINCT id)"), ("max(id)", "max(id)"),
+    ("upper(name)", "upper(name)"), ("coalesce(name, 'x')", "coalesce(name, 'x')"),
+    ("abs(-1)", "abs(-1)"), ("tags[1]", "tags[1]"), ("tags[2]", "tags[2]"),
+    ("current_user", "current_user"),
+])
+def test_output_names_of_expressions_follow_cratedb(cur, expression, name):
+    # CrateDB's OutputNameFormatter: functions with their arguments, subscripts as written.
+    table = next(_names)
+    cur.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name TEXT, tags ARRAY(TEXT))")
+    try:
+        cur.execute(f"SELECT {expression} FROM {table}")
+        assert [d[0] for d in cur.description] == [name]
+    finally:
+        cur.execute(f"DROP TABLE {table}")

@@ -132,7 +132,11 @@ def _format_name(e: exp.Expression) -> str:
     if isinstance(e, exp.Paren):
         return _format_name(e.this)
     if isinstance(e, exp.Bracket):
-        idx = ", ".join(_format_name(i) for i in e.expressions)
+        idx = ", ".join(
+            # sqlglot stores a literal array index 0-based; CrateDB names it as written
+            str(int(i.this) + CrateDB.INDEX_OFFSET)
+            if isinstance(i, exp.Literal) and not i.is_string and i.this.isdigit()
+            else _format_name(i) for i in e.expressions)
         return f"{_format_name(e.this)}[{idx}]"
     if isinstance(e, exp.Literal):
         if e.is_string:
@@ -167,13 +171,40 @@ def _format_name(e: exp.Expression) -> str:
             return f"({_format_name(e.this)} {op} {_format_name(e.expression)})"
     if isinstance(e, exp.Not):
         return f"(NOT {_format_name(e.this)})"
+    if isinstance(e, exp.Count):
+        arg = e.this
+        if arg is None or isinstance(arg, exp.Star):
+            return "count(*)"
+        if isinstance(arg, exp.Distinct):
+            return f"count(DISTINCT {', '.join(_format_name(x) for x in arg.expressions)})"
+        return f"count({_format_name(arg)})"
     if isinstance(e, exp.Anonymous):
-        return e.name.lower()
+        return f"{e.name.lower()}({', '.join(_format_name(a) for a in e.expressions)})"
     if isinstance(e, exp.Func):
         # the name as written, e.g. DATE_TRUNC for sqlglot's TimestampTrunc
         text = e.sql("postgres")
-        return (text.split("(", 1)[0].strip() or e.sql_name()).lower()
+        name = (text.split("(", 1)[0].strip() or e.sql_name()).lower()
+        args = _arguments_in_order(e)
+        # no arguments: written as a keyword (current_user) or not known as written
+        return f"{name}({', '.join(map(_format_name, args))})" if args else name
     return e.sql("postgres")
+
+
+def _arguments_in_order(e: exp.Func) -> list[exp.Expression] | None:
+    """The arguments of a function call as written (``this``, then ``expressions``), or
+    None for a function whose other arguments sqlglot keeps apart and may reorder."""
+    out: list[exp.Expression] = []
+    for key in e.arg_types:
+        value = e.args.get(key)
+        if value is None or isinstance(value, bool):
+            continue
+        if key == "this":
+            out.append(value)
+        elif key == "expressions":
+            out.extend(value)
+        else:
+            return None
+    return out
 
 
 class Translator:
