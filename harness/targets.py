@@ -103,8 +103,8 @@ def build_targets(config: pytest.Config, settings: Settings) -> list[Target]:
     for module in modules:
         if not _module_exists(module):
             short = ", ".join(["reference", *known_driver_names()])
-            raise pytest.UsageError(f"--dbapi-driver: cannot find the module {module!r} "
-                                    f"(short names: {short})")
+            raise pytest.UsageError(f"--dbapi-driver: cannot find the module {module!r}: is "
+                                    f"it installed here? (short names: {short})")
         profile = resolve_profile(config, module, settings.database)
         db = get_database(profile.database)
         sql = profile.sql or (db.sql if db else None)
