@@ -582,3 +582,18 @@ def test_output_names_of_expressions_follow_cratedb(cur, expression, name):
         assert [d[0] for d in cur.description] == [name]
     finally:
         cur.execute(f"DROP TABLE {table}")
+
+
+def test_bit_values_are_bit_string_literals(cur):
+    name = next(_names)
+    cur.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v BIT(4))")
+    try:
+        cur.execute(f"INSERT INTO {name} (id, v) VALUES (1, B'0101'), (2, B'1100')")
+        cur.execute(f"REFRESH TABLE {name}")
+        cur.execute(f"SELECT v FROM {name} ORDER BY id")
+        # CrateDB sends BIT(n) values as "B'0101'" (not the number 5).
+        assert cur.fetchall() == [["B'0101'"], ["B'1100'"]]
+        cur.execute(f"SELECT id FROM {name} WHERE v = B'1100'")
+        assert cur.fetchall() == [[2]]
+    finally:
+        cur.execute(f"DROP TABLE {name}")

@@ -236,6 +236,7 @@ class Translator:
         self._rewrite_object_key_updates(tree)
         self._typed_contexts(tree, target)
         self._rewrite_subscripts(tree)
+        self._rewrite_bit_strings(tree)
         self._rewrite_functions(tree)
         self._rewrite_casts(tree)
         if kind == "insert":
@@ -569,6 +570,13 @@ class Translator:
             eq.set("this", base.copy())
             eq.set("expression", exp.func("json_merge_patch", current, patch))
             merged[base.name] = eq
+
+    @staticmethod
+    def _rewrite_bit_strings(tree: exp.Expression) -> None:
+        """``B'0101'``: BIT(n) values are kept as their text of 0s and 1s (coltypes), so
+        the literal is that text, not the number sqlglot would print (5)."""
+        for node in list(tree.find_all(exp.BitString)):
+            node.replace(exp.Literal.string(node.this))
 
     def _rewrite_subscripts(self, tree: exp.Expression) -> None:
         for node in list(tree.find_all(exp.Bracket)):

@@ -76,6 +76,8 @@ def to_json(value: Any, t: CrateType | None = None) -> Any:
     if value is None or value.__class__ is bool:
         return value
     if isinstance(value, str):
+        if t is not None and t.id == DataType.BIT:
+            return f"B'{value}'"  # CrateDB writes BIT(n) values as bit-string literals
         if t is not None and _json_text(t):  # OBJECT columns and json_extract results
             try:
                 return orjson.loads(value)
