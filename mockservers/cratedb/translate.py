@@ -538,6 +538,21 @@ class Translator:
             tree.set("conflict", exp.OnConflict(action=exp.var("DO NOTHING")))
 
     # --- expression rewrites -----------------------------------------------------------
+    def _object_keys(self, node: exp.Expression) -> tuple[list[str], exp.Column | None]:
+        """``obj['a']['b']`` on a user OBJECT column -> (["b", "a"], obj): the string keys
+        from the last subscript to the first, and the column; ([], None) for anything else
+        (array indexes, system columns, a key that is not a string literal)."""
+        keys, base = [], node
+        while isinstance(base, exp.Bracket):
+            idx = base.expressions
+            if len(idx) != 1 or not (isinstance(idx[0], exp.Literal) and idx[0].is_string):
+                break
+            keys.append(idx[0].this)
+            base = base.this
+        if not isinstance(base, exp.Column) or not keys or not self._is_json_column(base):
+            return [], None
+        return keys, base
+
     def _rewrite_object_key_updates(self, tree: exp.Expression) -> None:
         """``UPDATE t SET obj['k']['j'] = v``: merge ``{"k": {"j": v}}`` into the OBJECT
         column (stored as JSON), as CrateDB sets that key and keeps the others; several
@@ -548,14 +563,8 @@ class Translator:
         for eq in list(tree.expressions):
             if not isinstance(eq, exp.EQ) or not isinstance(eq.this, exp.Bracket):
                 continue
-            keys, base = [], eq.this  # keys from the last subscript to the first
-            while isinstance(base, exp.Bracket):
-                idx = base.expressions
-                if len(idx) != 1 or not (isinstance(idx[0], exp.Literal) and idx[0].is_string):
-                    break
-                keys.append(idx[0].this)
-                base = base.this
-            if not isinstance(base, exp.Column) or not keys or not self._is_json_column(base):
+            keys, base = self._object_keys(eq.this)  # from the last subscript to the first
+            if base is None:
                 continue
             patch = eq.expression.copy()
             for key in keys:
@@ -584,14 +593,8 @@ class Translator:
                 continue  # already replaced as part of an outer chain
             if isinstance(node.parent, exp.Bracket) and node.parent.this is node:
                 continue  # handled by the outermost subscript
-            keys, base = [], node
-            while isinstance(base, exp.Bracket):
-                idx = base.expressions
-                if len(idx) != 1 or not (isinstance(idx[0], exp.Literal) and idx[0].is_string):
-                    break
-                keys.append(idx[0].this)
-                base = base.this
-            if not isinstance(base, exp.Column) or not keys or not self._is_json_column(base):
+            keys, base = self._object_keys(node)
+            if base is None:
                 continue
             path = "$" + "".join('."' + k.replace('"', '\\"') + '"' for k in reversed(keys))
             func = "json_extract"
