@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, parse_type_name
 
-__all__ = ["Column", "Relation", "Catalog", "META_SCHEMA", "SYSTEM_SCHEMAS"]
+__all__ = ["Column", "Index", "Relation", "Catalog", "META_SCHEMA", "SYSTEM_SCHEMAS"]
 
 META_SCHEMA = "_crate_meta"
 
@@ -43,6 +43,19 @@ class Column:
     default: str | None = None
 
 
+@dataclass(frozen=True)
+class Index:
+    """An index other than a column's default one (plain): ``INDEX OFF`` or ``INDEX USING
+    FULLTEXT`` on a column (``name`` is the column's), or a named ``INDEX name USING
+    FULLTEXT (a, b)``. ``method`` is "fulltext", "plain" or "off"; ``analyzer`` None means
+    CrateDB's default, ``standard``."""
+
+    name: str
+    method: str
+    columns: tuple[str, ...]
+    analyzer: str | None = None
+
+
 @dataclass
 class Relation:
     """A table or view as CrateDB describes it. ``kind`` is ``BASE TABLE`` or ``VIEW``;
@@ -58,6 +71,7 @@ class Relation:
     shards: int | None = 4
     partitioned_by: list[str] = field(default_factory=list)
     definition: str | None = None
+    indexes: list[Index] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.storage:
@@ -73,6 +87,12 @@ class Relation:
                 return col
         return None
 
+    def index(self, name: str) -> Index | None:
+        for ix in self.indexes:
+            if ix.name == name:
+                return ix
+        return None
+
     @property
     def pk(self) -> list[str]:
         return [c.name for c in self.columns if c.pk]
@@ -86,6 +106,8 @@ _META_DDL = [
     f"CREATE TABLE IF NOT EXISTS {META_SCHEMA}.columns (schema_name VARCHAR, table_name VARCHAR,"
     " column_name VARCHAR, position INTEGER, crate_type VARCHAR, data_type VARCHAR,"
     " not_null BOOLEAN, pk BOOLEAN, column_default VARCHAR)",
+    f"CREATE TABLE IF NOT EXISTS {META_SCHEMA}.indexes (schema_name VARCHAR, table_name VARCHAR,"
+    " index_name VARCHAR, method VARCHAR, columns VARCHAR[], analyzer VARCHAR)",
 ]
 
 
@@ -106,12 +128,16 @@ class Catalog:
         """Statements creating the persisted catalog tables (idempotent)."""
         return list(_META_DDL)
 
-    def load(self, table_rows, column_rows) -> None:
-        """Fill the user part from the persisted rows (``_crate_meta.tables`` and
-        ``.columns`` as tuples in their column order)."""
+    def load(self, table_rows, column_rows, index_rows=()) -> None:
+        """Fill the user part from the persisted rows (``_crate_meta.tables``, ``.columns``
+        and ``.indexes`` as tuples in their column order)."""
         columns: dict[tuple[str, str], list[tuple]] = {}
         for row in column_rows:
             columns.setdefault((row[0], row[1]), []).append(row)
+        indexes: dict[tuple[str, str], list[Index]] = {}
+        for schema, name, index_name, method, cols, analyzer in index_rows:
+            indexes.setdefault((schema, name), []).append(
+                Index(index_name, method, tuple(cols or ()), analyzer))
         with self._lock:
             for schema, name, kind, clustered_by, shards, partitioned_by, definition in table_rows:
                 cols = [
@@ -120,7 +146,7 @@ class Catalog:
                 ]
                 self._relations[(schema, name)] = Relation(
                     schema, name, cols, kind, False, schema, clustered_by, shards,
-                    list(partitioned_by or []), definition)
+                    list(partitioned_by or []), definition, indexes.get((schema, name), []))
 
     @staticmethod
     def persist_statements(rel: Relation) -> list[tuple[str, list]]:
@@ -133,6 +159,10 @@ class Catalog:
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         [rel.schema, rel.name, col.name, pos, col.type.text(), col.type.name,
                          col.not_null, col.pk, col.default]))
+        for ix in rel.indexes:
+            out.append((f"INSERT INTO {META_SCHEMA}.indexes VALUES ($1, $2, $3, $4, $5, $6)",
+                        [rel.schema, rel.name, ix.name, ix.method, list(ix.columns),
+                         ix.analyzer]))
         return out
 
     @staticmethod
@@ -142,6 +172,8 @@ class Catalog:
             (f"DELETE FROM {META_SCHEMA}.tables WHERE schema_name = $1 AND table_name = $2",
              [schema, name]),
             (f"DELETE FROM {META_SCHEMA}.columns WHERE schema_name = $1 AND table_name = $2",
+             [schema, name]),
+            (f"DELETE FROM {META_SCHEMA}.indexes WHERE schema_name = $1 AND table_name = $2",
              [schema, name]),
         ]
 

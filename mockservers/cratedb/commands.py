@@ -17,7 +17,7 @@ from sqlglot import errors as sqlglot_errors
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
-from dbapi_conformance.mockservers.cratedb.catalog import SYSTEM_SCHEMAS, Column, Relation
+from dbapi_conformance.mockservers.cratedb.catalog import SYSTEM_SCHEMAS, Column, Index, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.ddl import (
     DdlParser,
@@ -255,10 +255,24 @@ def _create_table(sess, stmt: Statement) -> Outcome:
         rel = Relation(schema, ct.name, [
             Column(c.name, c.type, c.not_null, c.pk, c.default) for c in ct.columns],
             clustered_by=ct.clustered_by or (pk[0] if len(pk) == 1 else "_id"),
-            shards=ct.shards or 4, partitioned_by=ct.partitioned_by or None)
+            shards=ct.shards or 4, partitioned_by=ct.partitioned_by or None,
+            indexes=_indexes(ct.columns, ct.indexes))
         sess.run_ddl([(f"CREATE TABLE {qualified} ({', '.join(elements)})", None)], rel,
                      schema=schema)
     return Outcome(1)
+
+
+def _indexes(columns, named=()) -> list[Index]:
+    """The non-default indexes of CREATE TABLE / ADD COLUMN (see catalog.Index)."""
+    out = [Index(c.name, c.index.lower(), (c.name,), c.analyzer) for c in columns
+           if c.index is not None and c.index.lower() != "plain"]
+    names = {c.name for c in columns}
+    for name, method, sources, analyzer in named:
+        for source in sources:
+            if source not in names:
+                raise cerr.column_unknown(source)
+        out.append(Index(name, method.lower(), tuple(sources), analyzer))
+    return out
 
 
 def _create_table_as(sess, schema: str, ct) -> Outcome:
@@ -372,7 +386,7 @@ def _alter(sess, stmt: Statement) -> Outcome:
             new = Relation(rel.schema, rel.name, rel.columns + [
                 Column(col.name, col.type, False, False, col.default)],
                 clustered_by=rel.clustered_by, shards=rel.shards,
-                partitioned_by=rel.partitioned_by)
+                partitioned_by=rel.partitioned_by, indexes=rel.indexes + _indexes([col]))
             sess.run_ddl([(f"ALTER TABLE {qualified} ADD COLUMN {_column_ddl(sess, col)}",
                            None)], new, drop=rel)
         return Outcome(-1)

@@ -10,6 +10,7 @@ and dropped; CHECK constraints are accepted and not enforced.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
@@ -46,6 +47,9 @@ class ColumnDef:
     pk: bool = False
     default: str | None = None
     generated: str | None = None
+    #: ``INDEX USING <method>`` / ``INDEX OFF``: "fulltext", "plain" or "off" (None: plain)
+    index: str | None = None
+    analyzer: str | None = None  # WITH (analyzer = '...') of a fulltext index
 
 
 @dataclass
@@ -58,6 +62,8 @@ class CreateTable:
     shards: int | None = None
     partitioned_by: list[str] = field(default_factory=list)
     as_query: str | None = None  # CREATE TABLE t AS <query>
+    #: ``INDEX name USING method (cols) [WITH (analyzer = ...)]``: (name, method, cols, analyzer)
+    indexes: list[tuple[str, str, list[str], str | None]] = field(default_factory=list)
 
 
 class DdlParser:
@@ -233,11 +239,13 @@ class DdlParser:
                 col.generated = self.expression_text(_CONSTRAINT_WORDS - {"AS"})
             elif w == "INDEX":
                 self.i += 1
-                if not self.accept("OFF"):
+                if self.accept("OFF"):
+                    col.index = "off"
+                else:
                     self.take("USING")
-                    self.ident()
+                    col.index = self.ident()
                     if self.accept("WITH"):
-                        self.skip_parens()
+                        col.analyzer = _analyzer(self.skip_parens())
             elif w == "STORAGE":
                 self.i += 1
                 self.take("WITH")
@@ -256,6 +264,12 @@ class DdlParser:
             self.ident()
         self.take("CHECK")
         self.skip_parens()
+
+
+def _analyzer(options: str) -> str | None:
+    """The ``analyzer`` of an index's ``WITH (...)`` text, or None."""
+    m = re.search(r"\banalyzer\s*=\s*'([^']*)'", options, re.IGNORECASE)
+    return m.group(1) if m else None
 
 
 def parse_create_table(stmt: Statement) -> CreateTable:
@@ -288,12 +302,12 @@ def parse_create_table(stmt: Statement) -> CreateTable:
         elif w == "INDEX" and p.peek(1) is not None and p.peek(1).kind != "COMMA" and \
                 p.word(2) == "USING":
             p.i += 1
-            p.ident()
+            index_name = p.ident()
             p.take("USING")
-            p.ident()
-            p.names_in_parens()
-            if p.accept("WITH"):
-                p.skip_parens()
+            method = p.ident()
+            sources = p.names_in_parens()
+            analyzer = _analyzer(p.skip_parens()) if p.accept("WITH") else None
+            ct.indexes.append((index_name, method, sources, analyzer))
         elif w in ("CONSTRAINT", "CHECK") and (w == "CHECK" or p.word(2) == "CHECK"):
             p.check_constraint()
         else:

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from importlib import resources
 
+from dbapi_conformance.mockservers.cratedb import functions
 from dbapi_conformance.mockservers.cratedb.catalog import (
     META_SCHEMA,
     SYSTEM_SCHEMAS,
@@ -465,8 +466,10 @@ def install(engine, catalog: Catalog, node: NodeInfo) -> None:
 def _install(engine, session, catalog: Catalog, node: NodeInfo) -> None:
     for stmt in catalog.meta_ddl():
         session.execute(stmt)
+    functions.install(session)
     catalog.load(session.execute(f"SELECT * FROM {META_SCHEMA}.tables").rows,
-                 session.execute(f"SELECT * FROM {META_SCHEMA}.columns").rows)
+                 session.execute(f"SELECT * FROM {META_SCHEMA}.columns").rows,
+                 session.execute(f"SELECT * FROM {META_SCHEMA}.indexes").rows)
 
     relations: list[Relation] = []
     sys_schema = SYSTEM_SCHEMAS["sys"]

@@ -33,6 +33,7 @@ from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
+from dbapi_conformance.mockservers.cratedb.fulltext import rewrite_match
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
 from dbapi_conformance.mockservers.cratedb.values import temporal_literal
 
@@ -233,6 +234,7 @@ class Translator:
         projections = self._projections(tree, top)
         self._name_outputs(projections)
         provenance = self._provenance(projections)
+        rewrite_match(self, tree)
         self._rewrite_object_key_updates(tree)
         self._typed_contexts(tree, target)
         self._rewrite_subscripts(tree)
