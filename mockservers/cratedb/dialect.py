@@ -55,6 +55,9 @@ def _parse_match(self) -> MatchPredicate:
 class CrateDB(Postgres):
     """The postgres dialect with CrateDB's tokens (used as ``read=CrateDB``)."""
 
+    # keep a function's name as written (substr, not substring) for CrateDB's output names
+    ORIGINAL_NAME_META_KEY = "crate_name"
+
     class Tokenizer(Postgres.Tokenizer):
         HEREDOC_STRINGS: list = []
         SINGLE_TOKENS = {**Postgres.Tokenizer.SINGLE_TOKENS, "$": TokenType.PARAMETER}

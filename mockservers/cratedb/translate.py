@@ -30,6 +30,7 @@ from sqlglot import exp
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
+from dbapi_conformance.mockservers.cratedb import functions
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
@@ -181,10 +182,16 @@ def _format_name(e: exp.Expression) -> str:
         return f"count({_format_name(arg)})"
     if isinstance(e, exp.Anonymous):
         return f"{e.name.lower()}({', '.join(_format_name(a) for a in e.expressions)})"
+    if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)) and e.args.get("unit") is not None:
+        # date_trunc('day', [zone,] ts): sqlglot keeps the unit apart, as a word
+        unit = "'" + e.args["unit"].name.lower() + "'"
+        rest = [a for a in (e.this, e.args.get("zone")) if a is not None]
+        return f"date_trunc({', '.join([unit, *map(_format_name, rest)])})"
     if isinstance(e, exp.Func):
-        # the name as written, e.g. DATE_TRUNC for sqlglot's TimestampTrunc
+        # the name as written (kept by the dialect), e.g. substr for sqlglot's Substring
         text = e.sql("postgres")
-        name = (text.split("(", 1)[0].strip() or e.sql_name()).lower()
+        name = (e.meta.get(CrateDB.ORIGINAL_NAME_META_KEY) or text.split("(", 1)[0].strip()
+                or e.sql_name()).lower()
         args = _arguments_in_order(e)
         # no arguments: written as a keyword (current_user) or not known as written
         return f"{name}({', '.join(map(_format_name, args))})" if args else name
@@ -195,6 +202,8 @@ def _arguments_in_order(e: exp.Func) -> list[exp.Expression] | None:
     """The arguments of a function call as written (``this``, then ``expressions``), or
     None for a function whose other arguments sqlglot keeps apart and may reorder."""
     out: list[exp.Expression] = []
+    if isinstance(e, exp.Substring):  # substr(text, start [, length])
+        return [a for a in (e.this, e.args.get("start"), e.args.get("length")) if a is not None]
     for key in e.arg_types:
         value = e.args.get(key)
         if value is None or isinstance(value, bool):
@@ -235,6 +244,7 @@ class Translator:
         self._name_outputs(projections)
         provenance = self._provenance(projections)
         rewrite_match(self, tree)
+        functions.rewrite(self, tree)
         self._rewrite_object_key_updates(tree)
         self._typed_contexts(tree, target)
         self._rewrite_subscripts(tree)
