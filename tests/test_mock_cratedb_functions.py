@@ -8,6 +8,7 @@ builtins/scalar-functions.rst`` and ``DistanceFunctionTest`` / ``WithinFunctionT
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 from crate import client
@@ -90,3 +91,68 @@ def test_date_trunc_and_substr_values_and_names(cur, events):
     assert cur.fetchall() == [[1433894400000, 1433887200000, "he", "ello", "e"]]
     assert _cols(cur) == ["date_trunc('day', ts)", "date_trunc('day', 'Europe/Berlin', ts)",
                           "substr(name, 1, 2)", "substr(name, 2)", "substring(name, 2, 1)"]
+
+
+def _haversine(lon1, lat1, lon2, lat2) -> float:
+    """Haversine meters with Lucene's earth radius, computed independently of the mock."""
+    x1, x2 = math.radians(lat1), math.radians(lat2)
+    h = (1 - math.cos(x1 - x2)) + math.cos(x1) * math.cos(x2) * (
+        1 - math.cos(math.radians(lon1 - lon2)))
+    return 2 * 6371008.7714 * math.asin(min(1.0, math.sqrt(0.5 * h)))
+
+
+@pytest.fixture
+def places(cur):
+    name = next(_names)
+    cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, p GEO_POINT, s GEO_SHAPE)")
+    cur.execute(f"INSERT INTO {name} (id, p) VALUES (1, [5.0, 5.0]), (2, [15.0, 5.0]), "
+                "(3, 'POINT (2 2)'), (4, [10.0, 3.0]), (5, NULL)")
+    cur.execute(f"REFRESH TABLE {name}")
+    yield name
+    cur.execute(f"DROP TABLE {name}")
+
+
+def test_distance_in_meters_as_cratedb(cur, places):
+    cur.execute("SELECT distance('POINT (10 20)', 'POINT (11 21)') AS col, "
+                "distance([10.04, 28.02], 'POINT(10.30 29.3)'), distance(NULL, [1.0, 2.0])")
+    (row,) = cur.fetchall()
+    assert row[0] == 152354.3209044634  # the value in CrateDB's docs
+    # CrateDB (Lucene's table-based cos/asin) gives 144572.67952051832
+    assert row[1] == pytest.approx(144572.67952051832, rel=1e-10)
+    assert row[2] is None
+    assert _cols(cur) == ["col", "distance([10.04, 28.02], 'POINT(10.30 29.3)')",
+                          "distance(NULL, [1.0, 2.0])"]
+    cur.execute(f"SELECT id, distance(p, ?) FROM {places} WHERE p IS NOT NULL ORDER BY 2",
+                ("POINT (5 5)",))
+    rows = cur.fetchall()
+    assert [r[0] for r in rows] == [1, 3, 4, 2]
+    assert rows[1][1] == pytest.approx(_haversine(2, 2, 5, 5), rel=1e-12)
+
+
+def test_within_polygons_from_wkt_geojson_and_parameters(cur, places):
+    cur.execute(f"SELECT id, within(p, 'POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), "
+                f"(1 1, 3 1, 3 3, 1 3, 1 1))') FROM {places} ORDER BY id")
+    # the hole excludes (2, 2); (10, 3) lies on the boundary; NULL stays NULL
+    assert cur.fetchall() == [[1, True], [2, False], [3, False], [4, True], [5, None]]
+    cur.execute(f"SELECT id FROM {places} WHERE within(p, {{type = 'Polygon', coordinates = "
+                "[[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]]}) ORDER BY id")
+    assert cur.fetchall() == [[1], [3], [4]]
+    cur.execute(f"SELECT id FROM {places} WHERE within(p, ?) ORDER BY id",
+                ("MULTIPOLYGON (((0 0, 4 0, 4 4, 0 4, 0 0)), ((14 4, 16 4, 16 6, 14 6, 14 4)))",))
+    assert cur.fetchall() == [[2], [3]]
+    cur.execute(f"SELECT id FROM {places} WHERE within(p, ?) ORDER BY id",
+                ({"type": "Polygon", "coordinates": [[[14, 4], [16, 4], [16, 6], [14, 6],
+                                                      [14, 4]]]},))
+    assert cur.fetchall() == [[2]]
+    cur.execute(f"UPDATE {places} SET s = ? WHERE id = 1",
+                ({"type": "Polygon", "coordinates": [[[0, 0], [6, 0], [6, 6], [0, 6], [0, 0]]]},))
+    cur.execute(f"REFRESH TABLE {places}")
+    cur.execute(f"SELECT a.id FROM {places} a, {places} b WHERE b.id = 1 AND within(a.p, b.s) "
+                "ORDER BY a.id")
+    assert cur.fetchall() == [[1], [3]]
+
+
+def test_within_on_sys_summits(cur):
+    cur.execute("SELECT mountain FROM sys.summits WHERE within(coordinates, "
+                "'POLYGON ((6.8 45.8, 6.9 45.8, 6.9 45.9, 6.8 45.9, 6.8 45.8))') ORDER BY 1")
+    assert ["Mont Blanc"] in cur.fetchall()

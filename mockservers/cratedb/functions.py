@@ -5,6 +5,7 @@ The macros are pure functions of their arguments, created once at start-up and s
 every session (DuckDB macros are immutable catalog entries).
 
 - ``ft_*``: the fulltext emulation of :mod:`fulltext` (analyzers, MATCH, Lucene's BM25).
+- ``geo_*``: ``distance`` and ``within`` (:mod:`geo`).
 - ``date_format(format, local_ts)``: CrateDB's MySQL-style ``date_format`` (crate/crate
   ``TimestampFormatter``, ``DateFormatFunction``) on a timestamp already moved to the
   requested time zone; :func:`rewrite` turns ``date_format([format,] [tz,] ts)`` calls
@@ -112,8 +113,10 @@ _MACROS = {
 
 def install(session) -> None:
     """Create the ``_crate_fn`` macros on an engine session (idempotent)."""
+    from dbapi_conformance.mockservers.cratedb import geo
+
     session.execute(f"CREATE SCHEMA IF NOT EXISTS {FN_SCHEMA}")
-    for signature, body in _MACROS.items():
+    for signature, body in {**_MACROS, **geo.MACROS}.items():
         session.execute(f"CREATE OR REPLACE MACRO {FN_SCHEMA}.{signature} AS {body}")
 
 
@@ -137,6 +140,9 @@ def _as_timestamptz(translator, e: exp.Expression) -> exp.Expression:
 
 def rewrite(translator, tree: exp.Expression) -> None:
     """CrateDB scalar functions the engine lacks, as macro calls (see the module doc)."""
+    from dbapi_conformance.mockservers.cratedb import geo
+
+    geo.rewrite(translator, tree)
     for node in list(tree.find_all(exp.TimestampTrunc)):
         zone = node.args.get("zone")
         if zone is not None:
