@@ -99,6 +99,7 @@ _DUCK = {
     DataType.JSON: "VARCHAR",
     DataType.CHARACTER: "VARCHAR",
     DataType.UUID: "UUID",
+    DataType.REGPROC: "VARCHAR",  # pg_catalog function names
 }
 
 # Type names and aliases accepted in DDL and casts (DataTypes.TYPES_BY_NAME_OR_ALIAS).

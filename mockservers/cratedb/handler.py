@@ -28,6 +28,8 @@ from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
+from dbapi_conformance.mockservers.cratedb.live import Jobs, classify
+from dbapi_conformance.mockservers.cratedb.live import refresh as refresh_live
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
     not_a_statement,
@@ -58,6 +60,7 @@ class ServerContext:
     catalog: Catalog
     version: str
     node: NodeInfo | None = None
+    jobs: Jobs = field(default_factory=Jobs)
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -110,6 +113,7 @@ class CrateSession:
         self.initial_schema = schema
         self.schema = schema
         self.settings: dict[str, str] = {}
+        self.session_id = ctx.jobs.new_session_id()
         self._engine_session = None
 
     # --- state used by commands.py -----------------------------------------------------
@@ -196,24 +200,33 @@ class CrateSession:
         """Run one request: (HTTP status, JSON body). Client errors become CrateDB error
         bodies; an unexpected failure becomes a 5000 error, never an exception."""
         start = time.perf_counter()
+        job = self.ctx.jobs.start(request.stmt, self.user, self.session_id)
+        kind, failure = "UNDEFINED", None
         try:
             stmt = split(request.stmt)
+            kind = classify(stmt.words[:3])
             if request.bulk_args is not None:
                 results = self._bulk(stmt, request.bulk_args)
                 return 200, encode_bulk(results, _ms(start))
             outcome = self._single(stmt, request.args)
         except cerr.CrateError as err:
+            failure = err.text
             return err.status, encode_error(err.code, err.message,
                                             cerr.error_trace(err) if error_trace else None)
         except eng.EngineError as exc:
             err = cerr.from_engine(exc)
+            failure = err.text
             return err.status, encode_error(err.code, err.message,
                                             cerr.error_trace(err) if error_trace else None)
         except Exception as exc:  # noqa: BLE001 - a mock bug must not kill the connection
             log.exception("unexpected failure for %r", request.stmt[:200])
             err = cerr.CrateError(5000, type(exc).__name__, str(exc))
+            failure = err.text
             return 500, encode_error(err.code, err.message,
                                      cerr.error_trace(err) if error_trace else None)
+        finally:
+            # CrateDB logs statements that fail before execution as UNDEFINED (JobsLogs)
+            self.ctx.jobs.finish(job, kind if failure is None else "UNDEFINED", failure)
         if outcome.cols is None:
             return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
         col_types = [t.col_type for t in outcome.types] if types else None
@@ -247,6 +260,8 @@ class CrateSession:
         return [convert_param(args[i], prepared.hints.get(i)) for i in prepared.order]
 
     def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
+        if prepared.live:
+            refresh_live(self, prepared.live)
         for attempt in range(_RETRIES):
             try:
                 res = self.engine_session.execute(prepared.sql, params)

@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from importlib import resources
 
-from dbapi_conformance.mockservers.cratedb import functions
+from dbapi_conformance.mockservers.cratedb import functions, pgtypes
 from dbapi_conformance.mockservers.cratedb.catalog import (
     META_SCHEMA,
     SYSTEM_SCHEMAS,
@@ -186,6 +186,35 @@ _SYS_SPECS: dict[str, list[tuple[str, str, str | None]]] = {
         ("state", _TEXT, None),
         ("table_name", _TEXT, None),
     ],
+    # live tables (live.py fills them before a statement reads them)
+    "health": [
+        ("health", _TEXT, None),
+        ("missing_shards", _LONG, None),
+        ("partition_ident", _TEXT, None),
+        ("severity", _SHORT, None),
+        ("table_name", _TEXT, None),
+        ("table_schema", _TEXT, None),
+        ("underreplicated_shards", _LONG, None),
+    ],
+    "jobs": [
+        ("id", _TEXT, None),
+        ("node", "object", "STRUCT(id VARCHAR, name VARCHAR)"),
+        ("session_id", _INT, None),
+        ("started", _TSZ, None),
+        ("stmt", _TEXT, None),
+        ("username", _TEXT, None),
+    ],
+    "jobs_log": [
+        ("classification", "object", "STRUCT(type VARCHAR, labels VARCHAR[])"),
+        ("ended", _TSZ, None),
+        ("error", _TEXT, None),
+        ("id", _TEXT, None),
+        ("node", "object", "STRUCT(id VARCHAR, name VARCHAR)"),
+        ("session_id", _INT, None),
+        ("started", _TSZ, None),
+        ("stmt", _TEXT, None),
+        ("username", _TEXT, None),
+    ],
     "summits": [
         ("classification", _TEXT, None),
         ("coordinates", "geo_point", None),
@@ -200,7 +229,21 @@ _SYS_SPECS: dict[str, list[tuple[str, str, str | None]]] = {
 }
 
 _PK = {("sys", "summits"): "mountain", ("sys", "checks"): "id", ("sys", "nodes"): "id",
-       ("sys", "node_checks"): "id"}
+       ("sys", "node_checks"): "id", ("sys", "jobs"): "id", ("sys", "jobs_log"): "id"}
+
+# information_schema.table_partitions: a table (live.py fills it), not a view
+_IS_PARTITIONS = [
+    ("closed", _BOOL, None),
+    ("number_of_replicas", _TEXT, None),
+    ("number_of_shards", _INT, None),
+    ("partition_ident", _TEXT, None),
+    ("routing_hash_function", _TEXT, None),
+    ("settings", "object", "STRUCT(refresh_interval BIGINT)"),
+    ("table_name", _TEXT, None),
+    ("table_schema", _TEXT, None),
+    ("values", "object", None),
+    ("version", "object", "STRUCT(created VARCHAR, upgraded VARCHAR)"),
+]
 
 _KEYWORDS = [
     ("add", "U", "unreserved"), ("all", "R", "reserved"), ("alter", "R", "reserved"),
@@ -491,7 +534,14 @@ def _install(engine, session, catalog: Catalog, node: NodeInfo) -> None:
         Column("catcode", _crate_type(_TEXT)), Column("catdesc", _crate_type(_TEXT)),
         Column("word", _crate_type(_TEXT))], system=True, storage=pg_schema, shards=None)
 
+    relations.append(pgtypes.install(engine, pg_schema))
+
     is_schema = SYSTEM_SCHEMAS["information_schema"]
+    engine.load_rows(is_schema, "table_partitions",
+                     [(c, duck or _crate_type(t).duck) for c, t, duck in _IS_PARTITIONS], [])
+    relations.append(Relation("information_schema", "table_partitions", [
+        Column(c, _crate_type(t)) for c, t, _ in _IS_PARTITIONS], system=True,
+        storage=is_schema, shards=None))
     for name, (_, cols) in _IS_VIEWS.items():
         cols = cols or _IS_COLUMNS_COLUMNS
         relations.append(Relation("information_schema", name, [

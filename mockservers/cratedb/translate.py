@@ -35,6 +35,7 @@ from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.fulltext import rewrite_match
+from dbapi_conformance.mockservers.cratedb.live import LIVE
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
 from dbapi_conformance.mockservers.cratedb.values import temporal_literal
 
@@ -72,7 +73,8 @@ class Prepared:
     - ``by_name``: result column name -> CrateDB type, used when the select list has a star;
     - ``kind``: "select", "insert", "update", "delete";
     - ``target``: the written relation (DML);
-    - ``nargs``: the highest placeholder number used.
+    - ``nargs``: the highest placeholder number used;
+    - ``live``: the live system relations read (live.py refreshes them before the run).
     """
 
     sql: str
@@ -83,6 +85,7 @@ class Prepared:
     kind: str = "select"
     target: Relation | None = None
     nargs: int = 0
+    live: tuple[tuple[str, str], ...] = ()
 
 
 def _syntax(stmt_text: str, exc: Exception) -> cerr.CrateError:
@@ -230,6 +233,7 @@ class Translator:
         self.hints: dict[int, CrateType] = {}
         self.sources: dict[str, Relation] = {}  # alias or name -> relation
         self.relations: list[Relation] = []
+        self.live: set[tuple[str, str]] = set()
 
     # --- entry point -------------------------------------------------------------------
     def prepare(self, tree: exp.Expression, nparams: int) -> Prepared:
@@ -268,7 +272,8 @@ class Translator:
                 for col in rel.columns:
                     seen[col.name] = col.type if col.name not in seen else None
             by_name = {k: v for k, v in seen.items() if v is not None}
-        return Prepared(sql, order, dict(self.hints), provenance, by_name, kind, target, nargs)
+        return Prepared(sql, order, dict(self.hints), provenance, by_name, kind, target, nargs,
+                        tuple(sorted(self.live)))
 
     # --- statement shape ---------------------------------------------------------------
     @staticmethod
@@ -356,7 +361,9 @@ class Translator:
             return None
         written = f"{db}.{name}" if db else name
         schema = db or self.schema
-        rel = self.catalog.get(schema, name)
+        # pg_catalog comes first on CrateDB's search path unless it is listed (SearchPath)
+        rel = (None if db else self.catalog.get("pg_catalog", name)) or \
+            self.catalog.get(schema, name)
         if rel is None:
             if db and not self.catalog.schema_exists(schema):
                 raise cerr.schema_unknown(schema)
@@ -367,6 +374,8 @@ class Translator:
         return rel
 
     def _remember(self, table: exp.Table, rel: Relation) -> None:
+        if rel.system and (rel.schema, rel.name) in LIVE:
+            self.live.add((rel.schema, rel.name))
         self.relations.append(rel)
         self.sources[table.alias_or_name] = rel
         self.sources.setdefault(rel.name, rel)
