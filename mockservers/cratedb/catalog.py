@@ -121,6 +121,8 @@ class Catalog:
         self._relations: dict[tuple[str, str], Relation] = {}
         #: changes with every add/remove: translations made before are stale
         self.generation = 0
+        #: the user-defined functions (udf.Udfs), set up with the system tables
+        self.udfs = None
 
     # --- persistence -------------------------------------------------------------------
     @staticmethod
@@ -181,6 +183,11 @@ class Catalog:
     def add(self, rel: Relation) -> None:
         with self._lock:
             self._relations[(rel.schema, rel.name)] = rel
+            self.generation += 1
+
+    def touch(self) -> None:
+        """Mark cached translations stale (a change the relations do not show: a UDF)."""
+        with self._lock:
             self.generation += 1
 
     def remove(self, schema: str, name: str) -> None:

@@ -17,6 +17,7 @@ from sqlglot import errors as sqlglot_errors
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
+from dbapi_conformance.mockservers.cratedb import udf
 from dbapi_conformance.mockservers.cratedb.catalog import SYSTEM_SCHEMAS, Column, Index, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.ddl import (
@@ -402,6 +403,8 @@ def _create(sess, stmt: Statement) -> Outcome:
     words = stmt.words
     if len(words) > 1 and words[1] == "TABLE":
         return _create_table(sess, stmt)
+    if words[1:2] == ["FUNCTION"] or words[1:4] == ["OR", "REPLACE", "FUNCTION"]:
+        return Outcome(udf.create_function(sess, stmt, sess.catalog.udfs))
     if len(words) > 1 and (words[1] == "VIEW" or words[1:3] == ["OR", "REPLACE"]):
         return _create_view(sess, stmt)
     raise cerr.unsupported(f"CREATE {words[1] if len(words) > 1 else ''} is not supported "
@@ -412,6 +415,8 @@ def _drop_any(sess, stmt: Statement) -> Outcome:
     words = stmt.words
     if len(words) > 1 and words[1] in ("TABLE", "VIEW"):
         return _drop(sess, stmt)
+    if words[1:2] == ["FUNCTION"]:
+        return Outcome(udf.drop_function(sess, stmt, sess.catalog.udfs))
     raise cerr.unsupported(f"DROP {words[1] if len(words) > 1 else ''} is not supported "
                            "by this server")
 

@@ -137,9 +137,19 @@ def _duck_internal(t: str) -> str:
     }.get(t.strip().upper(), _to_crate_type_name(t.strip()))
 
 
+def _script_error(msg: str) -> str | None:
+    from dbapi_conformance.mockservers.cratedb.udf import script_error_text
+
+    return script_error_text(msg)
+
+
 def from_engine(err: eng.EngineError) -> CrateError:
     """CrateDB's answer for an engine error (cratedb.md 3.1/3.2)."""
     msg = err.message or ""
+    script = _script_error(msg)
+    if script is not None:  # a JavaScript UDF failed (udf.py)
+        return CrateError(ErrorCode.UNHANDLED_SERVER_ERROR, "ScriptException",
+                          f"javascript ScriptException: {script}")
     if isinstance(err, eng.UnknownTable):
         return relation_unknown(err.name or "")
     if isinstance(err, eng.UnknownSchema):

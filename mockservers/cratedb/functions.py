@@ -140,8 +140,9 @@ def _as_timestamptz(translator, e: exp.Expression) -> exp.Expression:
 
 def rewrite(translator, tree: exp.Expression) -> None:
     """CrateDB scalar functions the engine lacks, as macro calls (see the module doc)."""
-    from dbapi_conformance.mockservers.cratedb import geo
+    from dbapi_conformance.mockservers.cratedb import geo, udf
 
+    udf.rewrite_calls(translator, tree, translator.catalog.udfs)
     geo.rewrite(translator, tree)
     for node in list(tree.find_all(exp.TimestampTrunc)):
         zone = node.args.get("zone")

@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from importlib import resources
 
-from dbapi_conformance.mockservers.cratedb import functions, pgtypes
+from dbapi_conformance.mockservers.cratedb import functions, pgtypes, udf
 from dbapi_conformance.mockservers.cratedb.catalog import (
     META_SCHEMA,
     SYSTEM_SCHEMAS,
@@ -389,6 +389,10 @@ _IS_VIEWS = {
         ("constraint_schema", _TEXT), ("constraint_type", _TEXT),
         ("initially_deferred", _BOOL), ("is_deferrable", _BOOL), ("table_catalog", _TEXT),
         ("table_name", _TEXT), ("table_schema", _TEXT)]),
+    "routines": (udf.ROUTINES_SQL, [
+        ("data_type", _TEXT), ("is_deterministic", _BOOL), ("routine_body", _TEXT),
+        ("routine_definition", _TEXT), ("routine_name", _TEXT), ("routine_schema", _TEXT),
+        ("routine_type", _TEXT), ("specific_name", _TEXT)]),
     "views": (_IS_VIEWS_SQL, [
         ("check_option", _TEXT), ("is_updatable", _BOOL), ("owner", _TEXT),
         ("table_catalog", _TEXT), ("table_name", _TEXT), ("table_schema", _TEXT),
@@ -535,6 +539,8 @@ def _install(engine, session, catalog: Catalog, node: NodeInfo) -> None:
         Column("word", _crate_type(_TEXT))], system=True, storage=pg_schema, shards=None)
 
     relations.append(pgtypes.install(engine, pg_schema))
+    catalog.udfs = udf.Udfs(engine)
+    catalog.udfs.load(session)
 
     is_schema = SYSTEM_SCHEMAS["information_schema"]
     engine.load_rows(is_schema, "table_partitions",

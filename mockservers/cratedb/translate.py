@@ -187,6 +187,8 @@ def _format_name(e: exp.Expression) -> str:
         return f"{e.name.lower()}({', '.join(_format_name(a) for a in e.expressions)})"
     if isinstance(e, exp.Array):
         return f"[{', '.join(_format_name(x) for x in e.expressions)}]"
+    if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Anonymous):
+        return f"{e.this.name}.{_format_name(e.expression)}"  # schema.function(...)
     if isinstance(e, (exp.TimestampTrunc, exp.DateTrunc)) and e.args.get("unit") is not None:
         # date_trunc('day', [zone,] ts): sqlglot keeps the unit apart, as a word
         unit = "'" + e.args["unit"].name.lower() + "'"

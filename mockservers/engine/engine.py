@@ -126,6 +126,25 @@ class Engine:
             except duckdb.Error as exc:
                 raise from_duckdb(exc) from None
 
+    def create_function(self, name: str, fn, params: Sequence[str], returns: str) -> None:
+        """Register the Python callable ``fn`` as the scalar SQL function ``name`` of every
+        session (DuckDB types as text; NULL arguments reach ``fn`` as None). An exception
+        ``fn`` raises fails the statement. Needs numpy (DuckDB's Python functions do)."""
+        with self._lock:
+            try:
+                self._root.create_function(name, fn, list(params), returns, type="native",
+                                           null_handling="special", side_effects=False)
+            except duckdb.Error as exc:
+                raise from_duckdb(exc) from None
+
+    def remove_function(self, name: str) -> None:
+        """Forget a function made by :meth:`create_function` (a no-op for unknown names)."""
+        with self._lock:
+            try:
+                self._root.remove_function(name)
+            except duckdb.Error:
+                pass
+
     def ensure_schema(self, name: str) -> None:
         """Create schema ``name`` if it does not exist (committed at once; safe to race)."""
         try:

@@ -1,0 +1,182 @@
+"""JavaScript user-defined functions on the CrateDB mock, through the official client.
+
+Reference statements and values: crate/crate ``JavaScriptUDFIntegrationTest``
+(subtract_js, test.subtract, arr_max, nested), ``PolyglotLanguage.validate``,
+``UserDefinedFunctionAlreadyExistsException``, ``UserDefinedFunctionUnknownException``,
+``UserDefinedFunctionService.getLanguage``; ``RoutineInfos`` (information_schema.routines).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import urllib.request
+
+import pytest
+from crate import client
+from crate.client import exceptions as crate_exc
+
+from dbapi_conformance.mockservers.cratedb import MockServer, udf
+
+_names = (f"udf{i}" for i in itertools.count())
+
+
+@pytest.fixture(scope="module")
+def server():
+    with MockServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def cur(server):
+    c = client.connect(server.url, timeout=30)
+    yield c.cursor()
+    c.close()
+
+
+def _error(server, stmt: str) -> dict:
+    req = urllib.request.Request(server.url + "/_sql", data=json.dumps({"stmt": stmt}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(req, timeout=30)
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read())["error"]
+    raise AssertionError("no error")
+
+
+def test_javascript_functions_in_select_where_and_order_by(cur):
+    t, f = next(_names), next(_names)
+    cur.execute(f"CREATE TABLE {t} (a LONG, b LONG)")
+    cur.execute(f"INSERT INTO {t} (a, b) VALUES (5, 3), (10, 7)")
+    cur.execute(f"REFRESH TABLE {t}")
+    cur.execute(f"CREATE FUNCTION {f}(LONG, LONG) RETURNS LONG LANGUAGE JAVASCRIPT "
+                f"AS 'function {f}(x, y) {{ return x-y; }}'")
+    assert cur.rowcount == 1
+    try:
+        cur.execute(f"SELECT {f.upper()}(a, b) FROM {t} ORDER BY a ASC")
+        assert cur.fetchall() == [[2], [3]]
+        assert [d[0] for d in cur.description] == [f"{f}(a, b)"]
+        cur.execute(f"SELECT a FROM {t} WHERE {f}(a, b) = 3")
+        assert cur.fetchall() == [[10]]
+        cur.execute(f"SELECT {f}(a, b) AS d FROM {t} ORDER BY d DESC")
+        assert cur.fetchall() == [[3], [2]]
+    finally:
+        cur.execute(f"DROP FUNCTION {f}(LONG, LONG)")
+        cur.execute(f"DROP TABLE {t}")
+    with pytest.raises(crate_exc.ProgrammingError, match="Unknown function"):
+        cur.execute(f"SELECT {f}(1, 2)")
+
+
+def test_schema_qualified_functions_objects_arrays_and_timestamps(cur):
+    cur.execute("CREATE FUNCTION udfs.subtract(integer, integer) RETURNS INTEGER "
+                "LANGUAGE javascript AS 'function subtract(x, y){ return x-y; }'")
+    cur.execute("CREATE OR REPLACE FUNCTION arr_max(xs array(real)) RETURNS real "
+                "LANGUAGE JAVASCRIPT "
+                "AS 'function arr_max(xs) { return Math.max.apply(null, xs); }'")
+    cur.execute("CREATE FUNCTION nested(obj OBJECT) RETURNS STRING LANGUAGE JAVASCRIPT "
+                "AS 'function nested(obj){ return obj[\"l1\"][\"l2\"][\"l3\"]; }'")
+    cur.execute("CREATE FUNCTION make_obj(n integer) RETURNS OBJECT LANGUAGE JAVASCRIPT "
+                "AS 'function make_obj(n){ return {n: n, sq: n * n, tags: [\"a\"]}; }'")
+    cur.execute("CREATE FUNCTION later(ts TIMESTAMP WITH TIME ZONE) RETURNS "
+                "TIMESTAMP WITH TIME ZONE LANGUAGE JAVASCRIPT "
+                "AS 'function later(t) { return t + 1000; }'")
+    try:
+        cur.execute("SELECT udfs.subtract(3, 1), arr_max([10.5, 27.4]), "
+                    "nested({l1={l2={l3='Hello'}}}), make_obj(3), later('2020-01-01T00:00:00Z')")
+        assert cur.fetchall() == [[2, 27.4, "Hello", {"n": 3, "sq": 9, "tags": ["a"]},
+                                   1577836801000]]
+        assert [d[0] for d in cur.description][:2] == ["udfs.subtract(3, 1)",
+                                                        "arr_max([10.5, 27.4])"]
+        cur.execute("SELECT make_obj(2)['sq']")
+        assert cur.fetchall() == [[4]]
+        # NULL reaches JavaScript as null: reading a property of it is a TypeError there
+        with pytest.raises(crate_exc.ProgrammingError) as info:
+            cur.execute("SELECT nested(NULL)")
+        assert info.value.message.startswith("ScriptException[javascript ScriptException: "
+                                             "TypeError: ")
+    finally:
+        cur.execute("DROP FUNCTION udfs.subtract(integer, integer)")
+        cur.execute("DROP FUNCTION arr_max(array(real))")
+        cur.execute("DROP FUNCTION nested(OBJECT)")
+        cur.execute("DROP FUNCTION make_obj(integer)")
+        cur.execute("DROP FUNCTION later(TIMESTAMP WITH TIME ZONE)")
+
+
+@pytest.mark.parametrize(("stmt", "error"), [
+    ("CREATE FUNCTION py(int) RETURNS int LANGUAGE python AS 'def py(x): return x'",
+     {"message": "SQLParseException['python' is not a valid UDF language]", "code": 4000}),
+    ("CREATE FUNCTION bad(int) RETURNS int LANGUAGE JAVASCRIPT "
+     "AS 'function other(x) { return x; }'",
+     {"message": "ScriptException[javascript ScriptException: Invalid javascript in function "
+                 "'doc.bad(integer)' AS 'function other(x) { return x; }': The name of the "
+                 "function signature 'bad' doesn't match the function name in the function "
+                 "definition.]", "code": 5000}),
+    ("DROP FUNCTION nothing_here(long, text)",
+     {"message": "UserDefinedFunctionUnknownException[Cannot resolve user defined function: "
+                 "'doc.nothing_here(bigint,text)']", "code": 4049}),
+])
+def test_function_errors_as_cratedb_words_them(server, stmt, error):
+    assert _error(server, stmt) == error
+
+
+def test_duplicate_functions_replace_and_routines(server, cur):
+    f = next(_names)
+    create = (f"CREATE FUNCTION {f}(a integer) RETURNS integer LANGUAGE JAVASCRIPT "
+              f"AS 'function {f}(a) {{ return a + 1; }}'")
+    cur.execute(create)
+    try:
+        assert _error(server, create) == {
+            "message": f"UserDefinedFunctionAlreadyExistsException[User defined Function "
+                       f"'doc.{f}(integer)' already exists.]", "code": 4098}
+        cur.execute(create.replace("CREATE", "CREATE OR REPLACE").replace("+ 1", "+ 2"))
+        cur.execute(f"SELECT {f}(1)")
+        assert cur.fetchall() == [[3]]
+        cur.execute("SELECT routine_name, routine_schema, routine_type, routine_body, "
+                    "specific_name, data_type, routine_definition "
+                    "FROM information_schema.routines WHERE routine_name = ?", (f,))
+        assert cur.fetchall() == [[f, "doc", "FUNCTION", "javascript", f"{f}(integer)",
+                                   "integer", f"function {f}(a) {{ return a + 2; }}"]]
+    finally:
+        cur.execute(f"DROP FUNCTION {f}(integer)")
+    cur.execute(f"DROP FUNCTION IF EXISTS {f}(integer)")
+    assert cur.rowcount == 1
+    cur.execute("SELECT count(*) FROM information_schema.routines WHERE routine_name = ?", (f,))
+    assert cur.fetchall() == [[0]]
+
+
+def test_failing_and_endless_functions_end_with_a_script_error(cur, monkeypatch):
+    monkeypatch.setattr(udf, "CALL_TIMEOUT", 0.5)
+    cur.execute("CREATE FUNCTION thrower(int) RETURNS int LANGUAGE JAVASCRIPT "
+                "AS 'function thrower(x) { throw new Error(\"boom\"); }'")
+    cur.execute("CREATE FUNCTION spin(int) RETURNS int LANGUAGE JAVASCRIPT "
+                "AS 'function spin(x) { while (true) {} }'")
+    try:
+        with pytest.raises(crate_exc.ProgrammingError) as info:
+            cur.execute("SELECT thrower(1)")
+        assert info.value.message == "ScriptException[javascript ScriptException: Error: boom]"
+        with pytest.raises(crate_exc.ProgrammingError, match="terminated by timeout"):
+            cur.execute("SELECT spin(1)")
+        cur.execute("SELECT 1")  # the server goes on serving
+        assert cur.fetchall() == [[1]]
+    finally:
+        cur.execute("DROP FUNCTION thrower(int)")
+        cur.execute("DROP FUNCTION spin(int)")
+
+
+def test_functions_survive_a_restart(tmp_path):
+    path = str(tmp_path / "db.duckdb")
+    with MockServer(database=path) as srv:
+        c = client.connect(srv.url, timeout=30).cursor()
+        c.execute("CREATE FUNCTION twice(x DOUBLE) RETURNS DOUBLE LANGUAGE JAVASCRIPT "
+                  "AS 'function twice(x) { return 2 * x; }'")
+    with MockServer(database=path) as srv:
+        c = client.connect(srv.url, timeout=30).cursor()
+        c.execute("SELECT twice(1.25)")
+        assert c.fetchall() == [[2.5]]
+
+
+def test_without_a_javascript_engine_as_a_node_without_lang_js(server, monkeypatch):
+    monkeypatch.setattr(udf, "ENGINE_AVAILABLE", False)
+    assert _error(server, "CREATE FUNCTION f(int) RETURNS int LANGUAGE JAVASCRIPT "
+                          "AS 'function f(x) { return x; }'") == {
+        "message": "SQLParseException['javascript' is not a valid UDF language]", "code": 4000}
