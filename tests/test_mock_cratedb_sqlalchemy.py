@@ -168,7 +168,7 @@ def test_reflection_of_the_created_table(engine, model):
                              "created", "day", "attrs", "tags", "emb"]
     assert isinstance(columns["id"], sa.UUID)
     assert isinstance(columns["code"], sa.CHAR) and columns["code"].length == 3
-    assert isinstance(columns["name"], sa.VARCHAR)
+    assert isinstance(columns["name"], sa.VARCHAR) and columns["name"].length == 20
     assert isinstance(columns["price"], sa.NUMERIC)
     assert isinstance(columns["qty"], sa.INTEGER)
     assert isinstance(columns["big"], sa.BIGINT)
