@@ -13,6 +13,7 @@ import itertools
 
 import pytest
 from crate import client
+from crate.client import exceptions as crate_exc
 
 from dbapi_conformance.mockservers.cratedb import MockServer
 
@@ -56,3 +57,65 @@ def test_information_schema_columns_give_lengths_and_precision(cur, table):
         ["b", "bit", 4, None, None, None],
         ["vs", "text_array", None, None, None, None],
     ]
+
+
+def _refresh_and_read(cur, table, columns="c, char_length(c), v"):
+    cur.execute(f"REFRESH TABLE {table}")
+    cur.execute(f"SELECT id, {columns} FROM {table} ORDER BY id")
+    return cur.fetchall()
+
+
+def test_character_values_are_blank_padded_and_compare_without_padding(cur, table):
+    cur.execute(f"INSERT INTO {table} (id, c, c1) VALUES (1, 'ab', 'a')")
+    cur.execute(f"INSERT INTO {table} (id, c) VALUES (?, ?)", [2, "x"])
+    cur.execute(f"INSERT INTO {table} (id, c) VALUES (?, ?)", [3, None])
+    cur.execute(f"INSERT INTO {table} (id, c) VALUES (4, 'xyz  ')")  # blank excess: cut
+    assert _refresh_and_read(cur, table, "c, char_length(c), c1") == [
+        [1, "ab ", 3, "a"], [2, "x  ", 3, None], [3, None, None, None], [4, "xyz", 3, None]]
+    for where, args in (("c = 'x'", None), ("c = ?", ["x"]), ("c = 'x  '", None),
+                        ("c IN ('x', 'q')", None)):
+        cur.execute(f"SELECT id FROM {table} WHERE {where}", args)
+        assert cur.fetchall() == [[2]], where
+    cur.execute(f"UPDATE {table} SET c = ? WHERE id = 3", ["q"])
+    assert _refresh_and_read(cur, table, "c")[2] == [3, "q  "]
+
+
+def test_varchar_values_keep_their_length_and_lose_excess_blanks(cur, table):
+    cur.execute(f"INSERT INTO {table} (id, v, t) VALUES (1, 'ab', 'any length at all')")
+    cur.execute(f"INSERT INTO {table} (id, v) VALUES (?, ?)", [2, "Bob     "])
+    cur.execute(f"REFRESH TABLE {table}")
+    cur.execute(f"SELECT id, v, char_length(v), t FROM {table} ORDER BY id")
+    assert cur.fetchall() == [[1, "ab", 2, "any length at all"], [2, "Bob", 3, None]]
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("v", "'Alice Smith'", "'Alice Smith' is too long for the text type of length: 3"),
+    ("c", "'Alice Smith'", "'Alice Smith' is too long for the character type of length: 3"),
+    ("v", "?", "'abcdefghijklmnopqrst...' is too long for the text type of length: 3"),
+    ("c1", "65", "'65' is too long for the character type of length: 1"),
+])
+def test_a_too_long_value_is_refused(cur, table, column, value, message):
+    args = ["abcdefghijklmnopqrstuvwxyz"] if value == "?" else None
+    with pytest.raises(crate_exc.ProgrammingError) as info:
+        cur.execute(f"INSERT INTO {table} (id, {column}) VALUES (1, {value})", args)
+    assert info.value.message == f"SQLParseException[{message}]"
+    cur.execute(f"INSERT INTO {table} (id, v) VALUES (1, 'ok')")
+    with pytest.raises(crate_exc.ProgrammingError) as info:
+        cur.execute(f"UPDATE {table} SET {column} = {value} WHERE id = 1", args)
+    assert info.value.message == f"SQLParseException[{message}]"
+    assert _refresh_and_read(cur, table, "v") == [[1, "ok"]]
+
+
+def test_multi_row_insert_skips_a_too_long_row_and_bulk_fails_only_its_item(cur, table):
+    # CrateDB skips failing rows of a multi-row INSERT silently (cratedb.md 7.3)
+    cur.execute(f"INSERT INTO {table} (id, v) VALUES (1, 'abc'), (2, 'abcd'), (3, ?)", ["z"])
+    assert cur.rowcount == 2
+    results = cur.executemany(f"INSERT INTO {table} (id, v) VALUES (?, ?)",
+                              [[4, "ok"], [5, "too long"], [6, "k"]])
+    assert [r["rowcount"] for r in results] == [1, -2, 1]
+    assert results[1]["error"]["message"] == (
+        "SQLParseException['too long' is too long for the text type of length: 3]")
+    cur.execute(f"INSERT INTO {table} (id, v) VALUES (7, DEFAULT), (8, 'xy')")
+    assert cur.rowcount == 2
+    assert _refresh_and_read(cur, table, "v") == [
+        [1, "abc"], [3, "z"], [4, "ok"], [6, "k"], [7, None], [8, "xy"]]
