@@ -263,3 +263,33 @@ def test_pandas_to_sql_appends_through_the_dialect_multi_row_insert(engine):
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"DROP TABLE {name}")
+
+
+def test_pandas_round_trip_of_aware_timestamps_objects_and_missing_values(engine):
+    name = next(_names)
+    df = pd.DataFrame({
+        "id": [1, 2, 3],
+        "tz": pd.to_datetime(["2024-01-01T00:00:00Z", "2024-06-01T12:30:00.250Z", None],
+                             format="ISO8601", utc=True),
+        "doc": [{"a": 1}, {"b": [1, 2], "c": {"d": "e"}}, None],
+        "s": ["x", None, "z"],
+        "n": pd.array([1, None, 3], dtype="Int64"),
+    })
+    df.to_sql(name, engine, index=False, method=insert_bulk, dtype={"doc": ObjectType})
+    try:
+        with engine.connect() as conn:
+            _refresh(conn, name)
+            types = conn.exec_driver_sql(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? ORDER BY ordinal_position", (name,)).all()
+        assert types == [("id", "bigint"), ("tz", "timestamp with time zone"),
+                         ("doc", "object"), ("s", "text"), ("n", "bigint")]
+        back = pd.read_sql_table(name, engine).sort_values("id", ignore_index=True)
+        assert back["tz"].tolist()[:2] == df["tz"].tolist()[:2]
+        assert back["tz"].isna().tolist() == [False, False, True]
+        assert back["doc"].tolist() == df["doc"].tolist()
+        assert back["s"].tolist()[::2] == ["x", "z"] and pd.isna(back["s"][1])
+        assert back["n"].tolist()[::2] == [1, 3] and pd.isna(back["n"][1])
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE {name}")
