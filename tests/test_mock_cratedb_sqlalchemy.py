@@ -67,6 +67,8 @@ def _model(table: str):
         attrs = mapped_column(ObjectType)
         tags = mapped_column(sa.ARRAY(sa.String))
         emb = mapped_column(FloatVector(3))
+        # the generic Uuid: CHAR(32) of hex digits, as on any dialect without native UUIDs
+        ref: Mapped[uuid.UUID] = mapped_column(sa.Uuid, default=uuid.uuid4)
 
     return Base, Item
 
@@ -103,7 +105,7 @@ def test_create_all_makes_the_table_with_crate_types(engine, model):
         ("qty", "integer"), ("big", "bigint"), ("ratio", "double precision"),
         ("ok", "boolean"), ("created", "timestamp without time zone"),
         ("day", "timestamp without time zone"), ("attrs", "object"), ("tags", "text_array"),
-        ("emb", "float_vector")]
+        ("emb", "float_vector"), ("ref", "character")]
 
 
 def test_orm_insert_query_update_object_key_and_delete(engine, model):
@@ -113,7 +115,8 @@ def test_orm_insert_query_update_object_key_and_delete(engine, model):
         s.commit()
         _refresh(s.connection(), Item.__tablename__)
         apple, pear = s.scalars(sa.select(Item).order_by(Item.name)).all()
-        assert isinstance(apple.id, uuid.UUID)
+        assert isinstance(apple.id, uuid.UUID) and isinstance(apple.ref, uuid.UUID)
+        assert s.scalar(sa.select(Item.name).where(Item.ref == pear.ref)) == "pear"
         assert (apple.name, apple.code, apple.price, apple.qty, apple.big, apple.ratio,
                 apple.ok) == ("apple", "APL", decimal.Decimal("1.25"), 3, 2**40, 0.5, True)
         assert apple.created == dt.datetime(2024, 1, 2, 3, 4, 5, 678000)
@@ -167,7 +170,7 @@ def test_reflection_of_the_created_table(engine, model):
     insp = sa.inspect(engine)
     columns = {c["name"]: c["type"] for c in insp.get_columns(model.__tablename__)}
     assert list(columns) == ["id", "name", "code", "price", "qty", "big", "ratio", "ok",
-                             "created", "day", "attrs", "tags", "emb"]
+                             "created", "day", "attrs", "tags", "emb", "ref"]
     assert isinstance(columns["id"], sa.UUID)
     assert isinstance(columns["code"], sa.CHAR) and columns["code"].length == 3
     assert isinstance(columns["name"], sa.VARCHAR) and columns["name"].length == 20
@@ -180,6 +183,7 @@ def test_reflection_of_the_created_table(engine, model):
     assert isinstance(columns["tags"], sa.ARRAY)
     assert isinstance(columns["tags"].item_type, sa.VARCHAR)
     assert isinstance(columns["emb"], FloatVector)
+    assert isinstance(columns["ref"], sa.CHAR) and columns["ref"].length == 32
     assert insp.get_pk_constraint(model.__tablename__)["constrained_columns"] == ["id"]
     assert "doc" in insp.get_schema_names()
     assert insp.has_table(model.__tablename__)
