@@ -119,3 +119,12 @@ def test_multi_row_insert_skips_a_too_long_row_and_bulk_fails_only_its_item(cur,
     assert cur.rowcount == 2
     assert _refresh_and_read(cur, table, "v") == [
         [1, "abc"], [3, "z"], [4, "ok"], [6, "k"], [7, None], [8, "xy"]]
+
+
+def test_explicit_casts_cut_and_pad_without_an_error(cur):
+    # data-types.rst: "If a value is explicitly cast to VARCHAR(n), then an over-length
+    # value will be truncated to n characters without raising an error."
+    cur.execute("SELECT 'Alice Smith'::VARCHAR(5) AS name, CAST('ab' AS CHAR(3)), "
+                "CAST('abcdef' AS CHARACTER(3)), CAST(12345 AS VARCHAR(2)), "
+                "'x'::VARCHAR(9), CAST(NULL AS CHAR(2)), 'Alice Smith'::VARCHAR")
+    assert cur.fetchall() == [["Alice", "ab ", "abc", "12", "x", None, "Alice Smith"]]

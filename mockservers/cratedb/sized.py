@@ -6,7 +6,8 @@ CrateDB checks a text value when it stores it (crate/crate ``StringType`` and
 CHARACTER; the value cut to 20 characters plus ``...``), an SQLParseException, unless the
 excess is all blanks, which is cut off. CHARACTER(n) values are blank padded to ``n``;
 comparisons with a CHARACTER column ignore trailing blanks (its equality query strips
-them). An explicit cast is not a write: it is not checked here.
+them). An explicit cast is not a write: it cuts a longer value to ``n`` without an error
+(and CHARACTER pads a shorter one).
 
 The mock wraps each value that an INSERT or UPDATE writes into such a column in a DuckDB
 expression doing the same; a failure raises through DuckDB's ``error()`` and
@@ -25,7 +26,8 @@ from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb.catalog import Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType
 
-__all__ = ["limit", "rewrite_writes", "rewrite_character_comparisons", "too_long"]
+__all__ = ["limit", "rewrite_writes", "rewrite_casts", "rewrite_character_comparisons",
+           "too_long"]
 
 _TOO_LONG = re.compile(r"'.*' is too long for the (text|character) type of length: \d+$",
                        re.DOTALL)
@@ -179,3 +181,17 @@ def rewrite_character_comparisons(tree: exp.Expression, column_type) -> None:
         elif is_character(node.this) or is_character(node.expression):
             node.set("this", trimmed(node.this))
             node.set("expression", trimmed(node.expression))
+
+
+def rewrite_casts(tree: exp.Expression, cast_type) -> None:
+    """``CAST(x AS VARCHAR(n))`` cuts to n characters, ``CAST(x AS CHARACTER(n))`` also
+    pads to n (``explicitCast``). ``cast_type``: the translator's DataType -> CrateType."""
+    for node in list(tree.find_all(exp.Cast, exp.TryCast)):
+        lim = limit(cast_type(node.to))
+        if lim is None:
+            continue
+        kind, n = lim
+        text = _text(node.this.copy())
+        fn = "rpad" if kind == "character" else "left"
+        args = [text, exp.Literal.number(n)] + ([exp.Literal.string(" ")] if fn == "rpad" else [])
+        node.replace(exp.func(fn, *args))

@@ -239,6 +239,7 @@ class Translator:
         self._rewrite_subscripts(tree)
         self._rewrite_bit_strings(tree)
         self._rewrite_functions(tree)
+        sized.rewrite_casts(tree, self._cast_type)
         self._rewrite_casts(tree)
         if kind == "insert":
             self._insert_rules(tree, target)
