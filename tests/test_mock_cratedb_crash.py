@@ -28,7 +28,7 @@ _DURATION = re.compile(r" \(\d+\.\d{3} sec\)$")
 
 @pytest.fixture(scope="module")
 def server():
-    with MockServer(users={"crate": None, "alice": "secret"}) as srv:
+    with MockServer() as srv:
         yield srv
 
 
@@ -195,17 +195,21 @@ def test_backslash_commands_list_tables_and_checks(crash):
                        "primary_shards": 3, "replicas": "0-1"}]
 
 
-def test_schema_option_and_credentials(crash):
+def test_schema_option(crash):
     rc, out, err = crash("--schema", "crash_s", "--format", "json_row", "-c",
                          "SELECT current_schema, current_user")
     assert rc == 0 and err == ["CONNECT OK", "SELECT 1 row in set"]
     assert json.loads(out) == {"current_schema": "crash_s", "current_user": "crate"}
-    # crash takes the password from CRATEPW
-    rc, out, err = crash("--username", "alice", "--format", "json_row", "-c",
-                         "SELECT current_user", extra_env={"CRATEPW": "secret"})
-    assert rc == 0 and err == ["CONNECT OK", "SELECT 1 row in set"]
-    assert json.loads(out) == {"current_user": "alice"}
-    rc, out, err = crash("--username", "alice", "-c", "SELECT 1",
-                         extra_env={"CRATEPW": "wrong"})
-    assert rc == 1 and out == ""
-    assert err == ["401 Client Error: Unauthorized"]
+
+
+def test_username_with_the_password_from_cratepw(crash):
+    with MockServer(users={"alice": "secret"}) as srv:
+        rc, out, err = crash("--username", "alice", "--format", "json_row", "-c",
+                             "SELECT current_user", url=srv.url,
+                             extra_env={"CRATEPW": "secret"})
+        assert rc == 0 and err == ["CONNECT OK", "SELECT 1 row in set"]
+        assert json.loads(out) == {"current_user": "alice"}
+        rc, out, err = crash("--username", "alice", "-c", "SELECT 1", url=srv.url,
+                             extra_env={"CRATEPW": "wrong"})
+        assert rc == 1 and out == ""
+        assert err == ["401 Client Error: Unauthorized"]
