@@ -185,7 +185,8 @@ def rewrite_character_comparisons(tree: exp.Expression, column_type) -> None:
 
 def rewrite_casts(tree: exp.Expression, cast_type) -> None:
     """``CAST(x AS VARCHAR(n))`` cuts to n characters, ``CAST(x AS CHARACTER(n))`` also
-    pads to n (``explicitCast``). ``cast_type``: the translator's DataType -> CrateType."""
+    pads to n (``explicitCast``). ``cast_type``: the translator's lookup of a cast's
+    sqlglot type -> CrateType."""
     for node in list(tree.find_all(exp.Cast, exp.TryCast)):
         lim = limit(cast_type(node.to))
         if lim is None:
