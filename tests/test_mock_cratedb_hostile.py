@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
 
+from dbapi_conformance.mockservers.base import command_line, parse_ready_line
 from dbapi_conformance.mockservers.cratedb import MockServer
 
 TOO_LARGE = "ParsingException[line 1:1: statement is too large (stack overflow while parsing)]"
@@ -70,10 +74,57 @@ def _vm_kib(pid: int, key: str) -> int:
     raise KeyError(key)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for the RSS")
+def test_ten_megabyte_statement_is_refused_with_bounded_memory():
+    proc = subprocess.Popen(command_line("cratedb", port=0), stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        url = None
+        for line in proc.stdout:
+            url = parse_ready_line("cratedb", line)
+            if url:
+                break
+        assert url, "the mock did not start"
+        assert _select_one(url) == [[1]]
+        before = _vm_kib(proc.pid, "VmHWM")
+        stmt = "SELECT " + " + ".join(["1"] * 2_500_000)
+        assert len(stmt) > 10_000_000
+        resp, data = _post(url, {"stmt": stmt}, timeout=30)
+        assert resp.status == 400
+        assert json.loads(data) == {"error": {"message": TOO_LARGE, "code": 4000}}
+        assert _select_one(url) == [[1]]
+        grown_mb = (_vm_kib(proc.pid, "VmHWM") - before) / 1024
+        assert grown_mb < 120, f"peak RSS grew by {grown_mb:.0f} MB"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 @pytest.fixture(scope="module")
 def server():
     with MockServer(body_timeout=1.0) as srv:
         yield srv
+
+
+@pytest.mark.parametrize("stmt", [
+    "SELECT " + "(" * 300 + "1" + ")" * 300,
+    "SELECT " + "abs(" * 300 + "1" + ")" * 300,
+    "SELECT " + "[" * 300 + "1" + "]" * 300,
+    "SELECT " + " + ".join(["1"] * 20000),
+    "SELECT 1 FROM sys.summits WHERE " + " OR ".join(["height = 1"] * 12000),
+])
+def test_too_deep_expressions_get_crate_error(server, stmt):
+    resp, data = _post(server.url, {"stmt": stmt})
+    assert resp.status == 400
+    assert json.loads(data) == {"error": {"message": TOO_LARGE, "code": 4000}}
+    assert _select_one(server.url) == [[1]]
+
+
+def test_reasonable_nesting_still_works(server):
+    resp, data = _post(server.url, {"stmt": "SELECT " + "(" * 20 + "1 + 1" + ")" * 20
+                                    + ", " + " + ".join(["1"] * 300)})
+    assert resp.status == 200
+    assert json.loads(data)["rows"] == [[2, 300]]
 
 
 # --- bodies: echo, gzip bombs, memory of concurrent requests ---------------------------------
