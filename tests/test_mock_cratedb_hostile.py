@@ -173,8 +173,8 @@ def server():
     "SELECT " + "(" * 300 + "1" + ")" * 300,
     "SELECT " + "abs(" * 300 + "1" + ")" * 300,
     "SELECT " + "[" * 300 + "1" + "]" * 300,
-    "SELECT " + " + ".join(["1"] * 20000),
-    "SELECT 1 FROM sys.summits WHERE " + " OR ".join(["height = 1"] * 12000),
+    "SELECT " + " + ".join(["1"] * 5000),
+    "SELECT 1 FROM sys.summits WHERE " + " OR ".join(["height = 1"] * 3000),
 ])
 def test_too_deep_expressions_get_crate_error(server, stmt):
     resp, data = _post(server.url, {"stmt": stmt})
