@@ -5,6 +5,14 @@ first request, else ``doc``), ``SET`` values (cratedb.md 2.4). :class:`CrateSess
 state plus one engine session; :meth:`CrateSession.handle` runs one decoded request and
 returns the HTTP status and JSON body, never raising for a client's mistake. Its calls
 block (DuckDB): the server runs them on worker threads, one at a time per connection.
+
+Statements too large for the mock's parser get the answer CrateDB gives when its parser runs
+out of stack (crate/crate ``SqlParser.invokeParser``): ``ParsingException[line 1:1:
+statement is too large (stack overflow while parsing)]``, code 4000. CrateDB's only limit is
+its stack; the mock refuses, with that answer, a statement longer than
+``max_statement_length`` characters (tokenizing costs time and memory in proportion), one
+whose :func:`~.statements.expression_depth` passes ``max_expression_depth``, and any that
+makes Python's recursion limit trip.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckd
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
+    expression_depth,
     not_a_statement,
     number_qmarks,
     split,
@@ -39,7 +48,7 @@ from dbapi_conformance.mockservers.cratedb.translate import DYNAMIC, Prepared, T
 from dbapi_conformance.mockservers.cratedb.values import convert_param, guess_type, to_json
 from dbapi_conformance.mockservers.engine import errors as eng
 
-__all__ = ["ServerContext", "CrateSession"]
+__all__ = ["ServerContext", "CrateSession", "MAX_STATEMENT_LENGTH", "MAX_EXPRESSION_DEPTH"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,19 @@ _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "INSERT", "UPDATE", "DELETE", "EXPLA
 _OBJECTS = ("OBJECT", "UNCHECKED_OBJECT", "GEO_SHAPE")
 _RETRIES = 5
 _CACHE_SIZE = 512
+#: Characters of one statement (a 1,000-row multi-row INSERT is far below).
+MAX_STATEMENT_LENGTH = 1 << 20
+#: expression_depth(); chains of a few hundred operators parse fine, deeper ones do not.
+MAX_EXPRESSION_DEPTH = 1000
+
+
+def too_large() -> cerr.CrateError:
+    """CrateDB's answer to a statement its parser cannot take (StackOverflowError)."""
+    return cerr.parsing_error(1, 1, "statement is too large (stack overflow while parsing)")
+
+
+def _killed() -> cerr.CrateError:
+    return cerr.CrateError(5030, "JobKilledException", "Job killed. The client went away")
 
 
 @dataclass
@@ -58,6 +80,8 @@ class ServerContext:
     catalog: Catalog
     version: str
     node: NodeInfo | None = None
+    max_statement_length: int = MAX_STATEMENT_LENGTH
+    max_expression_depth: int = MAX_EXPRESSION_DEPTH
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,6 +135,8 @@ class CrateSession:
         self.schema = schema
         self.settings: dict[str, str] = {}
         self._engine_session = None
+        #: set by cancel(): the client went away, start no further statement
+        self.cancelled = False
 
     # --- state used by commands.py -----------------------------------------------------
     @property
@@ -186,6 +212,12 @@ class CrateSession:
         if self._engine_session is not None:
             self._engine_session.interrupt()
 
+    def cancel(self) -> None:
+        """The client went away (from another thread): stop the running statement and start
+        no other one."""
+        self.cancelled = True
+        self.interrupt()
+
     def close(self) -> None:
         if self._engine_session is not None:
             self._engine_session.close()
@@ -197,11 +229,23 @@ class CrateSession:
         bodies; an unexpected failure becomes a 5000 error, never an exception."""
         start = time.perf_counter()
         try:
+            if len(request.stmt) > self.ctx.max_statement_length:
+                raise too_large()
             stmt = split(request.stmt)
+            if expression_depth(stmt.toks) > self.ctx.max_expression_depth:
+                raise too_large()
             if request.bulk_args is not None:
                 results = self._bulk(stmt, request.bulk_args)
                 return 200, encode_bulk(results, _ms(start))
             outcome = self._single(stmt, request.args)
+            if outcome.cols is None:
+                return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
+            col_types = [t.col_type for t in outcome.types] if types else None
+            return 200, encode_result(outcome.cols, col_types, outcome.rows, _ms(start))
+        except RecursionError:
+            err = too_large()
+            return err.status, encode_error(err.code, err.message,
+                                            cerr.error_trace(err) if error_trace else None)
         except cerr.CrateError as err:
             return err.status, encode_error(err.code, err.message,
                                             cerr.error_trace(err) if error_trace else None)
@@ -214,10 +258,6 @@ class CrateSession:
             err = cerr.CrateError(5000, type(exc).__name__, str(exc))
             return 500, encode_error(err.code, err.message,
                                      cerr.error_trace(err) if error_trace else None)
-        if outcome.cols is None:
-            return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
-        col_types = [t.col_type for t in outcome.types] if types else None
-        return 200, encode_result(outcome.cols, col_types, outcome.rows, _ms(start))
 
     def _single(self, stmt: Statement, args: list) -> Outcome:
         if not stmt.toks:
@@ -247,6 +287,8 @@ class CrateSession:
         return [convert_param(args[i], prepared.hints.get(i)) for i in prepared.order]
 
     def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
+        if self.cancelled:
+            raise _killed()
         for attempt in range(_RETRIES):
             try:
                 res = self.engine_session.execute(prepared.sql, params)

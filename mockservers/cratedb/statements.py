@@ -19,7 +19,7 @@ from sqlglot import errors as sqlglot_errors
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.errors import CrateError, parsing_error
 
-__all__ = ["Tok", "Statement", "split", "number_qmarks", "position"]
+__all__ = ["Tok", "Statement", "split", "number_qmarks", "position", "expression_depth"]
 
 
 
@@ -203,3 +203,37 @@ def number_qmarks(stmt: Statement) -> str:
             last = t.end
     out.append(text[last:])
     return "".join(out)
+
+
+# Binary operators: a run of them builds a left-deep tree, one level per operator.
+_OPERATORS = frozenset({"PLUS", "DASH", "STAR", "SLASH", "MOD", "DIV", "DPIPE", "CARET",
+                        "AMP", "PIPE", "EQ", "NEQ", "NULLSAFE_EQ", "LT", "LTE", "GT", "GTE",
+                        "AND", "OR", "LIKE", "ILIKE", "DCOLON"})
+_OPEN = frozenset({"L_PAREN", "L_BRACKET", "L_BRACE"})
+_CLOSE = frozenset({"R_PAREN", "R_BRACKET", "R_BRACE"})
+
+
+def expression_depth(toks: list[Tok]) -> int:
+    """An estimate of the deepest expression tree of a statement: brackets opened plus the
+    longest run of binary operators of one kind inside one bracket level and list item.
+    Cheap (one pass over the tokens), so that a statement too deep to parse is refused
+    before the parser recurses through it."""
+    deepest = 0
+    stack: list[dict[str, int]] = [{}]
+    for t in toks:
+        kind = t.kind
+        if kind in _OPERATORS:
+            counts = stack[-1]
+            n = counts[kind] = counts.get(kind, 0) + 1
+            if n + len(stack) > deepest:
+                deepest = n + len(stack)
+        elif kind in _OPEN:
+            stack.append({})
+            if len(stack) > deepest:
+                deepest = len(stack)
+        elif kind in _CLOSE:
+            if len(stack) > 1:
+                stack.pop()
+        elif kind == "COMMA":
+            stack[-1] = {}
+    return deepest
