@@ -5,6 +5,14 @@ first request, else ``doc``), ``SET`` values (cratedb.md 2.4). :class:`CrateSess
 state plus one engine session; :meth:`CrateSession.handle` runs one decoded request and
 returns the HTTP status and JSON body, never raising for a client's mistake. Its calls
 block (DuckDB): the server runs them on worker threads, one at a time per connection.
+
+Statements too large for the mock's parser get the answer CrateDB gives when its parser runs
+out of stack (crate/crate ``SqlParser.invokeParser``): ``ParsingException[line 1:1:
+statement is too large (stack overflow while parsing)]``, code 4000. CrateDB's only limit is
+its stack; the mock refuses, with that answer, a statement longer than
+``max_statement_length`` characters (tokenizing costs time and memory in proportion), one
+whose :func:`~.statements.expression_depth` passes ``max_expression_depth``, and any that
+makes Python's recursion limit trip.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from dbapi_conformance.mockservers.cratedb.live import Jobs, classify
 from dbapi_conformance.mockservers.cratedb.live import refresh as refresh_live
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
+    expression_depth,
     not_a_statement,
     number_qmarks,
     split,
@@ -41,7 +50,7 @@ from dbapi_conformance.mockservers.cratedb.translate import DYNAMIC, Prepared, T
 from dbapi_conformance.mockservers.cratedb.values import convert_param, guess_type, to_json
 from dbapi_conformance.mockservers.engine import errors as eng
 
-__all__ = ["ServerContext", "CrateSession"]
+__all__ = ["ServerContext", "CrateSession", "MAX_STATEMENT_LENGTH", "MAX_EXPRESSION_DEPTH"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,19 @@ _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "INSERT", "UPDATE", "DELETE", "EXPLA
 _OBJECTS = ("OBJECT", "UNCHECKED_OBJECT", "GEO_SHAPE")
 _RETRIES = 5
 _CACHE_SIZE = 512
+#: Characters of one statement (a 1,000-row multi-row INSERT is far below).
+MAX_STATEMENT_LENGTH = 1 << 20
+#: expression_depth(); chains of a few hundred operators parse fine, deeper ones do not.
+MAX_EXPRESSION_DEPTH = 1000
+
+
+def too_large() -> cerr.CrateError:
+    """CrateDB's answer to a statement its parser cannot take (StackOverflowError)."""
+    return cerr.parsing_error(1, 1, "statement is too large (stack overflow while parsing)")
+
+
+def _killed() -> cerr.CrateError:
+    return cerr.CrateError(5030, "JobKilledException", "Job killed. The client went away")
 
 
 @dataclass
@@ -61,6 +83,8 @@ class ServerContext:
     version: str
     node: NodeInfo | None = None
     jobs: Jobs = field(default_factory=Jobs)
+    max_statement_length: int = MAX_STATEMENT_LENGTH
+    max_expression_depth: int = MAX_EXPRESSION_DEPTH
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -115,6 +139,8 @@ class CrateSession:
         self.settings: dict[str, str] = {}
         self.session_id = ctx.jobs.new_session_id()
         self._engine_session = None
+        #: set by cancel(): the client went away, start no further statement
+        self.cancelled = False
 
     # --- state used by commands.py -----------------------------------------------------
     @property
@@ -190,6 +216,12 @@ class CrateSession:
         if self._engine_session is not None:
             self._engine_session.interrupt()
 
+    def cancel(self) -> None:
+        """The client went away (from another thread): stop the running statement and start
+        no other one."""
+        self.cancelled = True
+        self.interrupt()
+
     def close(self) -> None:
         if self._engine_session is not None:
             self._engine_session.close()
@@ -203,12 +235,25 @@ class CrateSession:
         job = self.ctx.jobs.start(request.stmt, self.user, self.session_id)
         kind, failure = "UNDEFINED", None
         try:
+            if len(request.stmt) > self.ctx.max_statement_length:
+                raise too_large()
             stmt = split(request.stmt)
             kind = classify(stmt.words[:3])
+            if expression_depth(stmt.toks) > self.ctx.max_expression_depth:
+                raise too_large()
             if request.bulk_args is not None:
                 results = self._bulk(stmt, request.bulk_args)
                 return 200, encode_bulk(results, _ms(start))
             outcome = self._single(stmt, request.args)
+            if outcome.cols is None:
+                return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
+            col_types = [t.col_type for t in outcome.types] if types else None
+            return 200, encode_result(outcome.cols, col_types, outcome.rows, _ms(start))
+        except RecursionError:
+            err = too_large()
+            failure = err.text
+            return err.status, encode_error(err.code, err.message,
+                                            cerr.error_trace(err) if error_trace else None)
         except cerr.CrateError as err:
             failure = err.text
             return err.status, encode_error(err.code, err.message,
@@ -227,10 +272,6 @@ class CrateSession:
         finally:
             # CrateDB logs statements that fail before execution as UNDEFINED (JobsLogs)
             self.ctx.jobs.finish(job, kind if failure is None else "UNDEFINED", failure)
-        if outcome.cols is None:
-            return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
-        col_types = [t.col_type for t in outcome.types] if types else None
-        return 200, encode_result(outcome.cols, col_types, outcome.rows, _ms(start))
 
     def _single(self, stmt: Statement, args: list) -> Outcome:
         if not stmt.toks:
@@ -262,6 +303,8 @@ class CrateSession:
     def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
         if prepared.live:
             refresh_live(self, prepared.live)
+        if self.cancelled:
+            raise _killed()
         for attempt in range(_RETRIES):
             try:
                 res = self.engine_session.execute(prepared.sql, params)
