@@ -1,7 +1,9 @@
 """Users and authentication of the CrateDB mock, through the official ``crate`` client.
 
 CrateDB facts (crate/crate): host-based authentication and its 401 texts
-(``HttpAuthUpstreamHandler``, ``HostBasedAuthentication``, ``docs/admin/auth/``).
+(``HttpAuthUpstreamHandler``, ``HostBasedAuthentication``, ``docs/admin/auth/``), user
+statements and their errors (``RoleManagerService``, ``AccessControlImpl``,
+``RoleManagementIntegrationTest``), ``sys.users`` (``SysUsersTableInfo``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import selectors
 import subprocess
 import sys
+import threading
 
 import pytest
 from crate import client
@@ -74,6 +77,17 @@ def test_a_client_without_credentials_is_refused_once_users_exist():
             cur.execute("SELECT table_name FROM information_schema.tables "
                         "WHERE table_schema = 'doc'")
             assert cur.fetchall() == [["alices"]]
+
+
+def test_without_users_everything_stays_crate_and_passwords_are_ignored():
+    # CrateDB with auth.host_based.enabled false: trust for every existing user
+    with MockServer() as srv:
+        assert _current_user(srv.url) == "crate"
+        with client.connect(srv.url, timeout=10) as c:
+            c.cursor().execute("CREATE USER bob WITH (password = 'pw')")
+        assert _current_user(srv.url, username="bob", password="anything") == "bob"
+        status, body = _post(srv.url, "SELECT 1", auth=("nobody", "x"))
+        assert (status, body) == (401, b'trust authentication failed for user "nobody"\n')
 
 
 def test_a_trust_rule_admits_crate_only_from_its_address():
@@ -158,6 +172,145 @@ def test_authentication_options_that_do_not_fit(argv, message):
     with pytest.raises(UsageError) as info:
         args.mock_class.from_args(args)
     assert str(info.value).startswith(message)
+
+
+# --- CREATE USER / ALTER USER / DROP USER, sys.users ------------------------------------------
+
+@pytest.fixture(scope="module")
+def server():
+    with MockServer(users={"alice": "secret"}, trust=["crate@127.0.0.1"]) as srv:
+        yield srv
+
+
+def test_a_created_user_logs_in_and_a_dropped_user_cannot(server):
+    with client.connect(server.url, timeout=10) as admin:
+        cur = admin.cursor()
+        cur.execute("CREATE USER trillian WITH (password = ?)", ("h2g2",))
+        assert cur.rowcount == 1
+        assert _current_user(server.url, username="trillian", password="h2g2") == "trillian"
+        _refused(server.url, username="trillian", password="wrong")
+        # the PostgreSQL form, and an expression over a parameter (as CrateDB's own tests)
+        cur.execute("CREATE USER ford PASSWORD 'towel'")
+        cur.execute("CREATE USER arthur WITH (password = substr(?, 3))", ("**tea",))
+        assert _current_user(server.url, username="ford", password="towel") == "ford"
+        assert _current_user(server.url, username="arthur", password="tea") == "arthur"
+
+        cur.execute("ALTER USER trillian SET (password = 'new')")
+        assert cur.rowcount == 1
+        _refused(server.url, username="trillian", password="h2g2")
+        assert _current_user(server.url, username="trillian", password="new") == "trillian"
+
+        with client.connect(server.url, username="ford", password="towel", timeout=10) as c:
+            ford = c.cursor()
+            ford.execute("SELECT 1")
+            cur.execute("DROP USER ford")
+            assert cur.rowcount == 1
+            with pytest.raises(crate_exc.ProgrammingError, match="401"):
+                ford.execute("SELECT 1")  # every request authenticates again
+        _refused(server.url, username="ford", password="towel")
+        cur.execute("DROP USER IF EXISTS ford")
+        assert cur.rowcount == 0
+        cur.execute("ALTER USER arthur SET (password = NULL)")  # no password: no login
+        _refused(server.url, username="arthur", password="tea")
+        cur.execute("DROP USER trillian")
+        cur.execute("DROP ROLE arthur")  # DROP ROLE drops users too
+
+
+def test_sys_users_shows_the_users_to_every_connection(server):
+    with client.connect(server.url, timeout=10) as admin:
+        cur = admin.cursor()
+        cur.execute("SELECT * FROM sys.users WHERE name = 'crate'")
+        assert [d[0] for d in cur.description] == [
+            "granted_roles", "jwt", "name", "password", "session_settings", "superuser"]
+        assert cur.fetchall() == [[[], None, "crate", None, {}, True]]
+        cur.execute("CREATE USER zaphod")
+        cur.execute("CREATE USER marvin WITH (password = 'sad')")
+    with client.connect(server.url, timeout=10) as other:
+        cur = other.cursor()
+        cur.execute("SELECT name, password, superuser FROM sys.users "
+                    "WHERE name IN ('alice', 'crate', 'marvin', 'zaphod') ORDER BY name")
+        assert cur.fetchall() == [["alice", "********", False], ["crate", None, True],
+                                  ["marvin", "********", False], ["zaphod", None, False]]
+        cur.execute("DROP USER zaphod")
+        cur.execute("DROP USER marvin")
+        cur.execute("SELECT count(*) FROM sys.users WHERE name IN ('marvin', 'zaphod')")
+        assert cur.fetchall() == [[0]]
+
+
+def test_only_the_superuser_manages_users(server):
+    with client.connect(server.url, username="alice", password="secret", timeout=10) as c:
+        cur = c.cursor()
+        for stmt in ("CREATE USER eve", "DROP USER crate", "ALTER USER crate SET (password = 'x')",
+                     "DROP USER IF EXISTS nobody"):
+            with pytest.raises(crate_exc.ProgrammingError) as info:
+                cur.execute(stmt)
+            assert info.value.message == ("MissingPrivilegeException[Missing 'AL' privilege "
+                                          "for user 'alice']")
+    status, body = _post(server.url, "CREATE USER eve", auth=("alice", "secret"))
+    assert status == 401
+    assert json.loads(body) == {"error": {
+        "message": "MissingPrivilegeException[Missing 'AL' privilege for user 'alice']",
+        "code": 4011}}
+    # anyone may change their own password
+    with client.connect(server.url, timeout=10) as admin:
+        admin.cursor().execute("CREATE USER slarti WITH (password = 'fjords')")
+    with client.connect(server.url, username="slarti", password="fjords", timeout=10) as c:
+        c.cursor().execute("ALTER USER slarti SET (password = 'norway')")
+    assert _current_user(server.url, username="slarti", password="norway") == "slarti"
+    with client.connect(server.url, timeout=10) as admin:
+        admin.cursor().execute("DROP USER slarti")
+
+
+@pytest.mark.parametrize("stmt, status, code, message", [
+    ("CREATE USER alice", 409, 4099, "RoleAlreadyExistsException[Role 'alice' already exists]"),
+    ("CREATE USER crate", 409, 4099, "RoleAlreadyExistsException[Role 'crate' already exists]"),
+    ("DROP USER nobody", 404, 40410, "RoleUnknownException[Role 'nobody' does not exist]"),
+    ("ALTER USER nobody SET (password = 'x')", 404, 40410,
+     "RoleUnknownException[Role 'nobody' does not exist]"),
+    ("ALTER USER crate SET (password = 'x')", 404, 40410,
+     "RoleUnknownException[Role 'crate' does not exist]"),
+    ("DROP USER crate", 400, 4004, "UnsupportedFeatureException[Cannot drop a superuser 'crate']"),
+    ("CREATE USER empty WITH (password = '')", 400, 4000,
+     "SQLParseException[Password must not be empty]"),
+    ("CREATE USER odd WITH (colour = 'x')", 400, 4000,
+     "SQLParseException[Setting 'colour' is not supported]"),
+    ("CREATE USER late WITH (password = $2)", 400, 4000,
+     "SQLParseException[The query contains a parameter placeholder $2, but there are only 1 "
+     "parameter values]"),
+])
+def test_user_statement_errors_as_cratedb_gives_them(server, stmt, status, code, message):
+    got_status, body = _post(server.url, stmt, args=["one"])
+    assert (got_status, json.loads(body)) == (status, {"error": {"message": message,
+                                                                 "code": code}})
+
+
+def test_users_created_from_many_connections_at_once_are_all_there(server):
+    errors = []
+
+    def create(i: int) -> None:
+        try:
+            with client.connect(server.url, timeout=30) as c:
+                cur = c.cursor()
+                for j in range(8):
+                    cur.execute(f"CREATE USER many_{i}_{j} WITH (password = ?)",
+                                (f"pw{i}{j}",))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with client.connect(server.url, timeout=10) as admin:
+        cur = admin.cursor()
+        cur.execute("SELECT count(*) FROM sys.users WHERE name LIKE 'many%'")
+        assert cur.fetchall() == [[64]]
+        assert _current_user(server.url, username="many_7_7", password="pw77") == "many_7_7"
+        for i in range(8):
+            for j in range(8):
+                cur.execute(f"DROP USER many_{i}_{j}")
 
 
 def test_the_constructor_refuses_what_cratedb_would_not():

@@ -281,7 +281,8 @@ class MockServer(BaseMockServer):
             "in without a password, and a client without credentials is the superuser "
             "'crate'. A --user with a password or a --trust rule turns it on: the --trust "
             "rules are tried in order, then password authentication for everyone. 'crate' "
-            "has no password: it gets in through a --trust rule only.")
+            "has no password: it gets in through a --trust rule only. CREATE USER / ALTER "
+            "USER / DROP USER change the users while the server runs.")
         for flag, metavar, text in (
                 ("--user", "NAME", "a user besides 'crate' (repeatable); its password is "
                                    "the --password-env, --password-file or --password "
@@ -352,6 +353,8 @@ class MockServer(BaseMockServer):
         self._ctx.node = node
         await loop.run_in_executor(self._executor, systables.install, engine,
                                    self._ctx.catalog, node)
+        self._ctx.users = self.user_store
+        await loop.run_in_executor(self._executor, self.user_store.attach, engine)
         return host, port
 
     async def close(self) -> None:

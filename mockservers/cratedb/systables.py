@@ -185,6 +185,15 @@ _SYS_SPECS: dict[str, list[tuple[str, str, str | None]]] = {
         ("state", _TEXT, None),
         ("table_name", _TEXT, None),
     ],
+    # SysUsersTableInfo; rows written by users.UserStore (VALUES in this column order)
+    "users": [
+        ("granted_roles", "array(object)", "STRUCT(grantor VARCHAR, role VARCHAR)[]"),
+        ("jwt", "object", "STRUCT(aud VARCHAR, iss VARCHAR, username VARCHAR)"),
+        ("name", _TEXT, None),
+        ("password", _TEXT, None),
+        ("session_settings", "object", None),
+        ("superuser", _BOOL, None),
+    ],
     "summits": [
         ("classification", _TEXT, None),
         ("coordinates", "geo_point", None),
@@ -199,7 +208,7 @@ _SYS_SPECS: dict[str, list[tuple[str, str, str | None]]] = {
 }
 
 _PK = {("sys", "summits"): "mountain", ("sys", "checks"): "id", ("sys", "nodes"): "id",
-       ("sys", "node_checks"): "id"}
+       ("sys", "node_checks"): "id", ("sys", "users"): "name"}
 
 _KEYWORDS = [
     ("add", "U", "unreserved"), ("all", "R", "reserved"), ("alter", "R", "reserved"),
