@@ -1,9 +1,10 @@
 """Users and authentication of the CrateDB mock, through the official ``crate`` client.
 
 CrateDB facts (crate/crate): host-based authentication and its 401 texts
-(``HttpAuthUpstreamHandler``, ``HostBasedAuthentication``, ``docs/admin/auth/``), user
-statements and their errors (``RoleManagerService``, ``AccessControlImpl``,
-``RoleManagementIntegrationTest``), ``sys.users`` (``SysUsersTableInfo``).
+(``HttpAuthUpstreamHandler``, ``HostBasedAuthentication``, ``ClientCertAuth``,
+``docs/admin/auth/``), user statements and their errors (``RoleManagerService``,
+``AccessControlImpl``, ``RoleManagementIntegrationTest``), ``sys.users``
+(``SysUsersTableInfo``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import threading
 
 import pytest
+import trustme
 from crate import client
 from crate.client import exceptions as crate_exc
 
@@ -166,6 +168,7 @@ def test_the_password_from_the_environment_is_not_in_the_process_arguments(tmp_p
     (["--user", "crate", "--password", "x"], "--user crate: 'crate' is the superuser"),
     (["--trust", "crate@nowhere.example"], "--trust crate@nowhere.example: 'nowhere.example' "
                                            "is neither an IP address"),
+    (["--client-ca", __file__], "--client-ca needs --tls-cert and --tls-key"),
 ])
 def test_authentication_options_that_do_not_fit(argv, message):
     args = build_parser().parse_args(["cratedb", "--port", "0", *argv])
@@ -313,7 +316,58 @@ def test_users_created_from_many_connections_at_once_are_all_there(server):
                 cur.execute(f"DROP USER many_{i}_{j}")
 
 
-def test_the_constructor_refuses_what_cratedb_would_not():
+# --- TLS client certificates (the cert method) ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pki")
+    ca, other_ca = trustme.CA(), trustme.CA()
+
+    def write(cert, name: str) -> tuple[str, str]:
+        cert_file, key_file = str(d / f"{name}.pem"), str(d / f"{name}.key")
+        cert.private_key_pem.write_to_path(key_file)
+        cert.cert_chain_pems[0].write_to_path(cert_file)
+        for pem in cert.cert_chain_pems[1:]:
+            pem.write_to_path(cert_file, append=True)
+        return cert_file, key_file
+
+    ca_file = str(d / "ca.pem")
+    ca.cert_pem.write_to_path(ca_file)
+    return {
+        "ca": ca_file,
+        "server": write(ca.issue_cert("127.0.0.1", "localhost"), "server"),
+        "alice": write(ca.issue_cert("alice@example.org", common_name="alice"), "alice"),
+        "mallory": write(ca.issue_cert("mallory@example.org", common_name="mallory"),
+                         "mallory"),
+        "forged": write(other_ca.issue_cert("alice@example.org", common_name="alice"),
+                        "forged"),
+    }
+
+
+def test_a_client_certificate_is_required_and_its_cn_is_the_user(pki):
+    cert, key = pki["server"]
+    with MockServer(users={"alice": None}, tls_cert=cert, tls_key=key,
+                    client_ca=pki["ca"]) as srv:
+        alice = {"ca_cert": pki["ca"], "cert_file": pki["alice"][0],
+                 "key_file": pki["alice"][1]}
+        assert _current_user(srv.url, **alice) == "alice"
+        assert _current_user(srv.url, username="alice", **alice) == "alice"
+        # a certificate's CN must match the user it claims (ClientCertAuth)
+        _refused(srv.url, username="crate", **alice)
+        # signed by the CA, but no such user
+        _refused(srv.url, ca_cert=pki["ca"], cert_file=pki["mallory"][0],
+                 key_file=pki["mallory"][1])
+        # no certificate, or one of another CA: no TLS handshake at all
+        for kwargs in ({}, {"cert_file": pki["forged"][0], "key_file": pki["forged"][1]}):
+            with pytest.raises(crate_exc.ConnectionError):
+                client.connect(srv.url, ca_cert=pki["ca"], timeout=10, **kwargs)
+        # the server still serves good clients
+        assert _current_user(srv.url, **alice) == "alice"
+
+
+def test_the_constructor_refuses_what_cratedb_would_not(pki):
+    with pytest.raises(ValueError, match="client_ca needs tls_cert"):
+        MockServer(client_ca=pki["ca"])
     with pytest.raises(ValueError, match="superuser 'crate' has no password"):
         MockServer(users={"crate": "pw"})
     with pytest.raises(ValueError, match="neither an IP address"):

@@ -191,15 +191,18 @@ class MockServer(BaseMockServer):
     user name to its password, or None for a user without one (only ``crate`` by default;
     ``crate`` is the superuser, always there, and never has a password). ``trust``: rules
     ``USER@ADDRESS`` (``crate@127.0.0.1``, ``*@10.0.0.0/8``, ``crate@_local_``) that let a
-    user in without a password.
+    user in without a password. ``client_ca``: a PEM CA file; every client must then
+    present a certificate it signed (needs ``tls_cert``), whose CN is the user (CrateDB's
+    ``cert`` method).
 
-    With neither a password nor ``trust``, authentication is off, as in CrateDB with
-    ``auth.host_based.enabled: false``: any existing user gets in without a password, and a
-    client without credentials is ``crate``. With either it is on, as
-    ``auth.host_based.config`` with the ``trust`` rules first, then ``password`` for
-    everyone: a client without credentials is ``crate``, and gets in only through a trust
-    rule. ValueError for a password for ``crate``, an empty password, a rule that cannot be
-    read.
+    With none of a password, ``trust`` or ``client_ca``, authentication is off, as in
+    CrateDB with ``auth.host_based.enabled: false``: any existing user gets in without a
+    password, and a client without credentials is ``crate``. With any of them it is on, as
+    ``auth.host_based.config`` with the ``trust`` rules first, then ``cert`` for everyone
+    (``client_ca``) or else ``password`` for everyone: a client without credentials (or a
+    certificate) is ``crate``, and gets in only through a trust rule. ValueError for a
+    password for ``crate``, an empty password, a rule that cannot be read, ``client_ca``
+    without TLS.
 
     ``database``: a DuckDB file so that tables survive a restart, or None (in memory).
     ``tls_cert``/``tls_key``: PEM files to serve https. ``port`` 0 picks a free port;
@@ -226,7 +229,7 @@ class MockServer(BaseMockServer):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, users: dict | None = None,
                  database: str | None = None, tls_cert: str | None = None,
                  tls_key: str | None = None, *, trust: Sequence[str | Rule] = (),
-                 body_timeout: float = 30.0,
+                 client_ca: str | None = None, body_timeout: float = 30.0,
                  statement_timeout: float = 300.0, startup_timeout: float = 60.0,
                  stop_timeout: float = 30.0, workers: int = 16,
                  max_content_length: int = MAX_CONTENT_LENGTH,
@@ -238,8 +241,12 @@ class MockServer(BaseMockServer):
                          stop_timeout=stop_timeout)
         self.user_store = users_ = UserStore(users or {})
         rules = [r if isinstance(r, Rule) else parse_trust_rule(r) for r in trust]
-        on = bool(rules) or users_.has_passwords()
-        self.authenticator = Authenticator(users_, rules + [Rule("password")] if on else None)
+        if client_ca and not tls_cert:
+            raise ValueError("client_ca needs tls_cert: client certificates come with TLS")
+        self.client_ca = client_ca
+        on = bool(rules) or bool(client_ca) or users_.has_passwords()
+        final = Rule("cert") if client_ca else Rule("password")
+        self.authenticator = Authenticator(users_, rules + [final] if on else None)
         self.database = database
         self.tls_cert = tls_cert
         self.tls_key = tls_key
@@ -269,7 +276,8 @@ class MockServer(BaseMockServer):
     def add_arguments(cls, parser: argparse.ArgumentParser,
                       default_port: int | None = None) -> None:
         """``--host``, ``--port``, ``--database``, ``--tls-cert``/``--tls-key``, and the
-        authentication options (``--user`` with its password, ``--trust``)."""
+        authentication options (``--user`` with its password, ``--trust``,
+        ``--client-ca``)."""
         super().add_arguments(parser, default_port)
         parser.add_argument("--database", metavar="PATH",
                             help="DuckDB file: tables survive a restart (default: in memory)")
@@ -279,10 +287,11 @@ class MockServer(BaseMockServer):
             "authentication",
             "Off by default, as in CrateDB without auth.host_based: every existing user gets "
             "in without a password, and a client without credentials is the superuser "
-            "'crate'. A --user with a password or a --trust rule turns it on: the --trust "
-            "rules are tried in order, then password authentication for everyone. 'crate' "
-            "has no password: it gets in through a --trust rule only. CREATE USER / ALTER "
-            "USER / DROP USER change the users while the server runs.")
+            "'crate'. A --user with a password, a --trust rule or --client-ca turns it on: "
+            "the --trust rules are tried in order, then password authentication for "
+            "everyone (certificate authentication with --client-ca). 'crate' has no "
+            "password: it gets in through a --trust rule only. CREATE USER / ALTER USER / "
+            "DROP USER change the users while the server runs.")
         for flag, metavar, text in (
                 ("--user", "NAME", "a user besides 'crate' (repeatable); its password is "
                                    "the --password-env, --password-file or --password "
@@ -300,6 +309,9 @@ class MockServer(BaseMockServer):
                           help="let USER in without a password from ADDRESS (an IP address, "
                                "a CIDR network or _local_; * or nothing = any), e.g. "
                                "crate@127.0.0.1 (repeatable, tried in order)")
+        auth.add_argument("--client-ca", metavar="FILE",
+                          help="PEM CA file (needs --tls-cert): every client must present a "
+                               "certificate this CA signed, and its CN is the user")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> MockServer:
@@ -308,9 +320,12 @@ class MockServer(BaseMockServer):
         it, a password that cannot be read, and a rule that cannot be read."""
         if bool(args.tls_cert) != bool(args.tls_key):
             raise UsageError("--tls-cert and --tls-key go together")
-        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key),
+                             ("--client-ca", args.client_ca)):
             if path and not os.path.isfile(path):
                 raise UsageError(f"{option} {path}: no such file")
+        if args.client_ca and not args.tls_cert:
+            raise UsageError("--client-ca needs --tls-cert and --tls-key")
         rules = []
         for text in args.trust:
             try:
@@ -319,12 +334,14 @@ class MockServer(BaseMockServer):
                 raise UsageError(f"--trust {text}: {exc}") from None
         accounts = _accounts(args.user_specs or [])
         for name, password in accounts.items():
-            if password is None and not any(r.user in (None, name) for r in rules):
+            if password is None and not args.client_ca and not any(
+                    r.user in (None, name) for r in rules):
                 raise UsageError(
                     f"--user {name} needs a password (--password-env, --password-file or "
-                    "--password) or a --trust rule")
+                    "--password), a --trust rule or --client-ca")
         return cls(host=args.host, port=args.port, users=accounts, database=args.database,
-                   tls_cert=args.tls_cert, tls_key=args.tls_key, trust=rules)
+                   tls_cert=args.tls_cert, tls_key=args.tls_key, trust=rules,
+                   client_ca=args.client_ca)
 
     # --- life cycle --------------------------------------------------------------------
     async def listen(self) -> tuple[str, int]:
@@ -342,6 +359,10 @@ class MockServer(BaseMockServer):
         if self.tls_cert:
             ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ssl_context.load_cert_chain(self.tls_cert, self.tls_key)
+            if self.client_ca:
+                # CrateDB's ClientAuth.REQUIRE: no handshake without a certificate of this CA
+                ssl_context.load_verify_locations(cafile=self.client_ca)
+                ssl_context.verify_mode = ssl.CERT_REQUIRED
         server = _Server(self._handle, self._connection_lost, auto_decompress=False,
                          keepalive_timeout=300, access_log=None)
         self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=2.0)
