@@ -54,7 +54,7 @@ def test_the_codec_reads_what_the_client_sends():
 
 @pytest.fixture(scope="module")
 def server():
-    with MockServer(users={"crate": None, "alice": "secret"}) as srv:
+    with MockServer(users={"alice": "secret"}, trust=["crate@127.0.0.1"]) as srv:
         yield srv
 
 

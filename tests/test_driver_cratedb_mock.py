@@ -20,7 +20,7 @@ from dbapi_conformance.mockservers.cratedb.server import MockServer  # noqa: E40
 
 @pytest.fixture(scope="module")
 def server():
-    with MockServer(users={"crate": None, "alice": "s3cret"}) as srv:
+    with MockServer(users={"alice": "s3cret"}, trust=["crate@127.0.0.1"]) as srv:
         yield srv
 
 

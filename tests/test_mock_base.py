@@ -258,7 +258,7 @@ def test_usage_errors_and_unavailable_mocks(monkeypatch, capsys):
                          "--tls-key", "/no/k.pem"]) == 2
     assert capsys.readouterr().err == "dbapi-mock: --tls-cert /no/c.pem: no such file\n"
     assert command.main(["cratedb", "--port", "0", "--user", "bob"]) == 2
-    assert capsys.readouterr().err.startswith("dbapi-mock: --user bob needs --password")
+    assert capsys.readouterr().err.startswith("dbapi-mock: --user bob needs a password")
     fake = {"gone": DatabaseProfile(slug="gone", product="Gone", default_port=1,
                                     mock="dbapi_conformance.mockservers.nosuchdb:Mock")}
     monkeypatch.setattr(command, "DATABASES", fake)

@@ -275,7 +275,12 @@ def test_password_users():
         resp, body = _sql(srv, {"stmt": "SELECT 1"}, headers=auth(b"alice:nope"))
         assert resp.status == 401
         assert body == b'password authentication failed for user "alice"\n'
-        resp, body = _sql(srv, {"stmt": "SELECT 1"})  # no header: user crate, unknown here
+        # no header: user crate, which only a trust rule admits (there is none here)
+        resp, body = _sql(srv, {"stmt": "SELECT 1"})
+        assert resp.status == 401
+        assert body == (b'No valid auth.host_based.config entry found for host "127.0.0.1", '
+                        b'user "crate", protocol "http". Did you enable TLS in your client?\n')
+        resp, body = _sql(srv, {"stmt": "SELECT 1"}, headers=auth(b"crate:guess"))
         assert resp.status == 401
         assert body == b'password authentication failed for user "crate"\n'
 

@@ -33,6 +33,7 @@ from dbapi_conformance.drivers.wire.cratedb import (
     encode_rowcount,
 )
 from dbapi_conformance.mockservers.cratedb import errors as cerr
+from dbapi_conformance.mockservers.cratedb import users
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
@@ -85,6 +86,7 @@ class ServerContext:
     jobs: Jobs = field(default_factory=Jobs)
     max_statement_length: int = MAX_STATEMENT_LENGTH
     max_expression_depth: int = MAX_EXPRESSION_DEPTH
+    users: users.UserStore = field(default_factory=users.UserStore)
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -276,6 +278,8 @@ class CrateSession:
     def _single(self, stmt: Statement, args: list) -> Outcome:
         if not stmt.toks:
             return Outcome(0)
+        if users.is_user_statement(stmt):  # takes parameters: CREATE USER u WITH (password = ?)
+            return users.run_statement(self, stmt, args)
         outcome = run_command(self, stmt)
         if outcome is not None:
             return outcome

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import concurrent.futures
 import contextlib
 import logging
@@ -33,6 +32,7 @@ import os
 import re
 import ssl
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import http_exceptions, web, web_protocol
@@ -41,7 +41,6 @@ from dbapi_conformance.drivers.wire.cratedb import (
     DEFAULT_PORT,
     DEFAULT_SCHEMA,
     DEFAULT_SCHEMA_HEADER,
-    DEFAULT_USER,
     JSON_CONTENT_TYPE,
     RequestError,
     encode_error,
@@ -59,6 +58,14 @@ from dbapi_conformance.mockservers.cratedb.handler import (
     MAX_STATEMENT_LENGTH,
     CrateSession,
     ServerContext,
+)
+from dbapi_conformance.mockservers.cratedb.users import (
+    SUPERUSER,
+    Authenticator,
+    AuthError,
+    Rule,
+    UserStore,
+    parse_trust_rule,
 )
 from dbapi_conformance.mockservers.engine import Engine
 
@@ -113,13 +120,6 @@ class _Budget:
 
     def give(self, n: int) -> None:
         self.used -= n
-
-
-class _Unauthorized(Exception):
-    def __init__(self, text: str, status: int = 401):
-        super().__init__(text)
-        self.text = text
-        self.status = status
 
 
 @dataclass
@@ -187,10 +187,26 @@ class _Server(web.Server):
 class MockServer(BaseMockServer):
     """A CrateDB HTTP endpoint backed by DuckDB, on the shared mock base (mockservers/base.py).
 
-    ``users``: user -> password, or None for "any password" (CrateDB's trust method);
-    default ``{"crate": None}``. ``database``: a DuckDB file so that tables survive a
-    restart, or None (in memory). ``tls_cert``/``tls_key``: PEM files to serve https.
-    ``port`` 0 picks a free port; :attr:`url` tells which.
+    Users and authentication (users.py; CrateDB ``docs/admin/auth/``): ``users`` maps a
+    user name to its password, or None for a user without one (only ``crate`` by default;
+    ``crate`` is the superuser, always there, and never has a password). ``trust``: rules
+    ``USER@ADDRESS`` (``crate@127.0.0.1``, ``*@10.0.0.0/8``, ``crate@_local_``) that let a
+    user in without a password. ``client_ca``: a PEM CA file; every client must then
+    present a certificate it signed (needs ``tls_cert``), whose CN is the user (CrateDB's
+    ``cert`` method).
+
+    With none of a password, ``trust`` or ``client_ca``, authentication is off, as in
+    CrateDB with ``auth.host_based.enabled: false``: any existing user gets in without a
+    password, and a client without credentials is ``crate``. With any of them it is on, as
+    ``auth.host_based.config`` with the ``trust`` rules first, then ``cert`` for everyone
+    (``client_ca``) or else ``password`` for everyone: a client without credentials (or a
+    certificate) is ``crate``, and gets in only through a trust rule. ValueError for a
+    password for ``crate``, an empty password, a rule that cannot be read, ``client_ca``
+    without TLS.
+
+    ``database``: a DuckDB file so that tables survive a restart, or None (in memory).
+    ``tls_cert``/``tls_key``: PEM files to serve https. ``port`` 0 picks a free port;
+    :attr:`url` tells which.
 
     Timeouts (seconds): ``body_timeout`` for a whole request body to arrive (one deadline,
     however the bytes trickle in), ``statement_timeout`` for one statement,
@@ -212,7 +228,8 @@ class MockServer(BaseMockServer):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, users: dict | None = None,
                  database: str | None = None, tls_cert: str | None = None,
-                 tls_key: str | None = None, *, body_timeout: float = 30.0,
+                 tls_key: str | None = None, *, trust: Sequence[str | Rule] = (),
+                 client_ca: str | None = None, body_timeout: float = 30.0,
                  statement_timeout: float = 300.0, startup_timeout: float = 60.0,
                  stop_timeout: float = 30.0, workers: int = 16,
                  max_content_length: int = MAX_CONTENT_LENGTH,
@@ -222,7 +239,14 @@ class MockServer(BaseMockServer):
                  max_json_depth: int = MAX_JSON_DEPTH):
         super().__init__(host, port, startup_timeout=startup_timeout,
                          stop_timeout=stop_timeout)
-        self.users = dict(users) if users is not None else {DEFAULT_USER: None}
+        self.user_store = users_ = UserStore(users or {})
+        rules = [r if isinstance(r, Rule) else parse_trust_rule(r) for r in trust]
+        if client_ca and not tls_cert:
+            raise ValueError("client_ca needs tls_cert: client certificates come with TLS")
+        self.client_ca = client_ca
+        on = bool(rules) or bool(client_ca) or users_.has_passwords()
+        final = Rule("cert") if client_ca else Rule("password")
+        self.authenticator = Authenticator(users_, rules + [final] if on else None)
         self.database = database
         self.tls_cert = tls_cert
         self.tls_key = tls_key
@@ -251,37 +275,73 @@ class MockServer(BaseMockServer):
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser,
                       default_port: int | None = None) -> None:
-        """``--host``, ``--port``, ``--user``/``--password``, ``--database``,
-        ``--tls-cert``/``--tls-key``."""
+        """``--host``, ``--port``, ``--database``, ``--tls-cert``/``--tls-key``, and the
+        authentication options (``--user`` with its password, ``--trust``,
+        ``--client-ca``)."""
         super().add_arguments(parser, default_port)
-        parser.add_argument("--user", help="a user that must give --password (besides "
-                                           "'crate', which is accepted without one)")
-        parser.add_argument("--password", help="the password of --user")
         parser.add_argument("--database", metavar="PATH",
                             help="DuckDB file: tables survive a restart (default: in memory)")
         parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve https")
         parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+        auth = parser.add_argument_group(
+            "authentication",
+            "Off by default, as in CrateDB without auth.host_based: every existing user gets "
+            "in without a password, and a client without credentials is the superuser "
+            "'crate'. A --user with a password, a --trust rule or --client-ca turns it on: "
+            "the --trust rules are tried in order, then password authentication for "
+            "everyone (certificate authentication with --client-ca). 'crate' has no "
+            "password: it gets in through a --trust rule only. CREATE USER / ALTER USER / "
+            "DROP USER change the users while the server runs.")
+        for flag, metavar, text in (
+                ("--user", "NAME", "a user besides 'crate' (repeatable); its password is "
+                                   "the --password-env, --password-file or --password "
+                                   "after it"),
+                ("--password-env", "VAR", "the preceding --user's password is in "
+                                          "environment variable VAR"),
+                ("--password-file", "PATH", "the preceding --user's password is in file "
+                                            "PATH (its first line)"),
+                ("--password", "PW", "the preceding --user's password (other local users "
+                                     "can read it in ps: prefer --password-env or "
+                                     "--password-file)")):
+            auth.add_argument(flag, metavar=metavar, dest="user_specs", default=None,
+                              action=_UserSpec, help=text)
+        auth.add_argument("--trust", metavar="USER@ADDRESS", action="append", default=[],
+                          help="let USER in without a password from ADDRESS (an IP address, "
+                               "a CIDR network or _local_; * or nothing = any), e.g. "
+                               "crate@127.0.0.1 (repeatable, tried in order)")
+        auth.add_argument("--client-ca", metavar="FILE",
+                          help="PEM CA file (needs --tls-cert): every client must present a "
+                               "certificate this CA signed, and its CN is the user")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> MockServer:
         """A server from the options; UsageError for --tls-cert without --tls-key (or the
-        reverse), a TLS file that is not there, and --password and --user one without the
-        other."""
+        reverse), a file that is not there, a password option without a --user before
+        it, a password that cannot be read, and a rule that cannot be read."""
         if bool(args.tls_cert) != bool(args.tls_key):
             raise UsageError("--tls-cert and --tls-key go together")
-        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key),
+                             ("--client-ca", args.client_ca)):
             if path and not os.path.isfile(path):
                 raise UsageError(f"{option} {path}: no such file")
-        if args.password and not args.user:
-            raise UsageError("--password needs --user")
-        if args.user and not args.password:
-            raise UsageError(f"--user {args.user} needs --password (only '{DEFAULT_USER}' "
-                             "logs in without one)")
-        users: dict[str, str | None] = {DEFAULT_USER: None}
-        if args.user:
-            users[args.user] = args.password
-        return cls(host=args.host, port=args.port, users=users, database=args.database,
-                   tls_cert=args.tls_cert, tls_key=args.tls_key)
+        if args.client_ca and not args.tls_cert:
+            raise UsageError("--client-ca needs --tls-cert and --tls-key")
+        rules = []
+        for text in args.trust:
+            try:
+                rules.append(parse_trust_rule(text))
+            except ValueError as exc:
+                raise UsageError(f"--trust {text}: {exc}") from None
+        accounts = _accounts(args.user_specs or [])
+        for name, password in accounts.items():
+            if password is None and not args.client_ca and not any(
+                    r.user in (None, name) for r in rules):
+                raise UsageError(
+                    f"--user {name} needs a password (--password-env, --password-file or "
+                    "--password), a --trust rule or --client-ca")
+        return cls(host=args.host, port=args.port, users=accounts, database=args.database,
+                   tls_cert=args.tls_cert, tls_key=args.tls_key, trust=rules,
+                   client_ca=args.client_ca)
 
     # --- life cycle --------------------------------------------------------------------
     async def listen(self) -> tuple[str, int]:
@@ -299,6 +359,10 @@ class MockServer(BaseMockServer):
         if self.tls_cert:
             ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ssl_context.load_cert_chain(self.tls_cert, self.tls_key)
+            if self.client_ca:
+                # CrateDB's ClientAuth.REQUIRE: no handshake without a certificate of this CA
+                ssl_context.load_verify_locations(cafile=self.client_ca)
+                ssl_context.verify_mode = ssl.CERT_REQUIRED
         server = _Server(self._handle, self._connection_lost, auto_decompress=False,
                          keepalive_timeout=300, access_log=None)
         self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=2.0)
@@ -310,6 +374,8 @@ class MockServer(BaseMockServer):
         self._ctx.node = node
         await loop.run_in_executor(self._executor, systables.install, engine,
                                    self._ctx.catalog, node)
+        self._ctx.users = self.user_store
+        await loop.run_in_executor(self._executor, self.user_store.attach, engine)
         return host, port
 
     async def close(self) -> None:
@@ -385,7 +451,7 @@ class MockServer(BaseMockServer):
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         try:
             user = self._authenticate(request)
-        except _Unauthorized as exc:
+        except AuthError as exc:
             return self._unauthorized(exc)
         path = request.raw_path
         if path.startswith("/_blobs"):
@@ -411,39 +477,15 @@ class MockServer(BaseMockServer):
         return self._main(request)
 
     def _authenticate(self, request: web.BaseRequest) -> str:
-        header = _latin1(request.headers.get("Authorization"))
-        if not header or not header.split():
-            user, password = DEFAULT_USER, None
-        else:
-            parts = header.split()
-            if len(parts) < 2:
-                raise _Unauthorized(
-                    "Authorization header must contain auth scheme (basic, bearer) and base64 "
-                    "encoded value separated by a whitespace", 500)
-            scheme = parts[0].lower()
-            if scheme == "bearer":
-                # no user of this mock has JWT properties: the token names nobody
-                raise _Unauthorized('trust authentication failed for user "null"')
-            if scheme != "basic":
-                raise _Unauthorized("Only basic or bearer HTTP Authentication schemes are "
-                                    "allowed.", 500)
-            try:
-                # Java decodes the credentials leniently: bad UTF-8 becomes U+FFFD
-                decoded = base64.b64decode(parts[1], validate=True).decode("utf-8", "replace")
-            except ValueError:  # binascii.Error, or a character beyond ASCII
-                raise _Unauthorized(_base64_error(parts[1]), 500) from None
-            user, _, password = decoded.partition(":")
-            password = password or None
-        if user not in self.users:
-            method = "password" if any(p is not None for p in self.users.values()) else "trust"
-            raise _Unauthorized(f'{method} authentication failed for user "{user}"')
-        expected = self.users[user]
-        if expected is not None and password != expected:
-            raise _Unauthorized(f'password authentication failed for user "{user}"')
-        return user
+        """The request's user (Authenticator); raises AuthError."""
+        transport = request.transport
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        cert = transport.get_extra_info("peercert") if transport is not None else None
+        return self.authenticator.authenticate(_latin1(request.headers.get("Authorization")),
+                                               peer[0] if peer else None, cert)
 
     @staticmethod
-    def _unauthorized(exc: _Unauthorized) -> web.Response:
+    def _unauthorized(exc: AuthError) -> web.Response:
         # sendUnauthorized ends its text with a newline; send500 sends the bare message
         text = exc.text if exc.status != 401 or exc.text.endswith("\n") else exc.text + "\n"
         resp = web.Response(status=exc.status, body=text.encode(),
@@ -590,6 +632,56 @@ class MockServer(BaseMockServer):
         return b"".join(chunks)
 
 
+class _UserSpec(argparse.Action):
+    """Collects --user and the password options in command-line order, so that each
+    password belongs to the --user before it."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        specs = list(getattr(namespace, self.dest, None) or [])
+        specs.append((option_string, value))
+        setattr(namespace, self.dest, specs)
+
+
+def _accounts(specs: list[tuple[str, str]]) -> dict[str, str | None]:
+    """user -> password (None: none) from the collected (option, value) pairs; reads the
+    variables and files; UsageError for what does not fit."""
+    accounts: dict[str, str | None] = {}
+    current = None
+    for option, value in specs:
+        if option == "--user":
+            if value == SUPERUSER:
+                raise UsageError(f"--user {SUPERUSER}: '{SUPERUSER}' is the superuser, always "
+                                 "there and without a password; let it in with --trust "
+                                 f"{SUPERUSER}@ADDRESS")
+            if value in accounts:
+                raise UsageError(f"--user {value} is given twice")
+            accounts[value] = None
+            current = value
+            continue
+        if current is None:
+            raise UsageError(f"{option} needs --user")
+        if accounts[current] is not None:
+            raise UsageError(f"--user {current} has two passwords")
+        if option == "--password-env":
+            password = os.environ.get(value)
+            if password is None:
+                raise UsageError(f"--password-env {value}: the variable is not set")
+        elif option == "--password-file":
+            try:
+                with open(value, encoding="utf-8") as f:
+                    password = f.readline().rstrip("\r\n")
+            except OSError as exc:
+                raise UsageError(f"--password-file {value}: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise UsageError(f"--password-file {value}: not UTF-8 text") from None
+        else:
+            password = value
+        if not password:
+            raise UsageError(f"{option} {value}: the password of --user {current} is empty")
+        accounts[current] = password
+    return accounts
+
+
 def _is_browser(user_agent: str | None) -> bool:
     if not user_agent or not user_agent.split():
         return False
@@ -660,21 +752,6 @@ def _latin1(value: str | None) -> str | None:
     if value is None or value.isascii():
         return value
     return value.encode("utf-8", "surrogateescape").decode("latin-1")
-
-
-_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-
-
-def _base64_error(value: str) -> str:
-    """Java's Base64 decoder message for a value it refuses: the first character outside
-    the alphabet, as its signed byte in hex (0xE9 -> -17)."""
-    for ch in value:
-        if ch not in _BASE64:
-            b = ord(ch) & 0xFF
-            signed = b - 256 if b >= 128 else b
-            return "Illegal base64 character " + ("-" if signed < 0 else "") + \
-                format(abs(signed), "x")
-    return "Illegal base64 character in Authorization header"
 
 
 def _byte_size(n: int) -> str:

@@ -215,6 +215,15 @@ _SYS_SPECS: dict[str, list[tuple[str, str, str | None]]] = {
         ("stmt", _TEXT, None),
         ("username", _TEXT, None),
     ],
+    # SysUsersTableInfo; rows written by users.UserStore (VALUES in this column order)
+    "users": [
+        ("granted_roles", "array(object)", "STRUCT(grantor VARCHAR, role VARCHAR)[]"),
+        ("jwt", "object", "STRUCT(aud VARCHAR, iss VARCHAR, username VARCHAR)"),
+        ("name", _TEXT, None),
+        ("password", _TEXT, None),
+        ("session_settings", "object", None),
+        ("superuser", _BOOL, None),
+    ],
     "summits": [
         ("classification", _TEXT, None),
         ("coordinates", "geo_point", None),
@@ -229,7 +238,8 @@ _SYS_SPECS: dict[str, list[tuple[str, str, str | None]]] = {
 }
 
 _PK = {("sys", "summits"): "mountain", ("sys", "checks"): "id", ("sys", "nodes"): "id",
-       ("sys", "node_checks"): "id", ("sys", "jobs"): "id", ("sys", "jobs_log"): "id"}
+       ("sys", "node_checks"): "id", ("sys", "jobs"): "id", ("sys", "jobs_log"): "id",
+       ("sys", "users"): "name"}
 
 # information_schema.table_partitions: a table (live.py fills it), not a view
 _IS_PARTITIONS = [
