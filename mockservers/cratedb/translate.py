@@ -35,6 +35,11 @@ from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
+from dbapi_conformance.mockservers.cratedb.unnest import (
+    array_of,
+    insert_source_arrays,
+    rewrite_from_unnest,
+)
 from dbapi_conformance.mockservers.cratedb.values import temporal_literal
 
 __all__ = ["Prepared", "Translator", "DYNAMIC", "parameter_column"]
@@ -151,6 +156,10 @@ def _format_name(e: exp.Expression) -> str:
         return text
     if isinstance(e, exp.Null):
         return "NULL"
+    if isinstance(e, exp.Array):
+        return "[" + ", ".join(_format_name(x) for x in e.expressions) + "]"
+    if isinstance(e, (exp.Unnest, exp.Explode)):
+        return "unnest"  # a table function in the select list (table-functions.rst)
     if isinstance(e, exp.Boolean):
         return "true" if e.this else "false"
     if isinstance(e, exp.Neg):
@@ -236,6 +245,7 @@ class Translator:
         provenance = self._provenance(projections)
         self._rewrite_object_key_updates(tree)
         self._typed_contexts(tree, target)
+        rewrite_from_unnest(tree)
         self._rewrite_subscripts(tree)
         self._rewrite_bit_strings(tree)
         self._rewrite_functions(tree)
@@ -469,6 +479,9 @@ class Translator:
                 for name, value in zip(names, values):
                     col = target.column(name)
                     self._hint(value, col.type if col else None)
+            for name, array in zip(names, insert_source_arrays(tree)):
+                col = target.column(name)
+                self._hint(array, array_of(col.type if col else None))
             conflict = tree.args.get("conflict")
             if conflict is not None:
                 for eq in conflict.find_all(exp.EQ):
