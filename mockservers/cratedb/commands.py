@@ -17,6 +17,7 @@ from sqlglot import errors as sqlglot_errors
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
+from dbapi_conformance.mockservers.cratedb import syscols
 from dbapi_conformance.mockservers.cratedb.catalog import SYSTEM_SCHEMAS, Column, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.ddl import (
@@ -248,15 +249,18 @@ def _create_table(sess, stmt: Statement) -> Outcome:
         if not ct.columns:
             raise cerr.parse_error("Table definition must contain at least one column")
         pk = [c.name for c in ct.columns if c.pk]
-        elements = [_column_ddl(sess, c) for c in ct.columns]
-        if pk:
-            elements.append("PRIMARY KEY (" + ", ".join(quote_ident(c) for c in pk) + ")")
         qualified = f"{quote_ident(schema)}.{quote_ident(ct.name)}"
         rel = Relation(schema, ct.name, [
-            Column(c.name, c.type, c.not_null, c.pk, c.default) for c in ct.columns],
+            Column(c.name, c.type, c.not_null, c.pk, c.default, c.generated is not None)
+            for c in ct.columns],
             clustered_by=ct.clustered_by or (pk[0] if len(pk) == 1 else "_id"),
             shards=ct.shards or 4, partitioned_by=ct.partitioned_by or None)
-        sess.run_ddl([(f"CREATE TABLE {qualified} ({', '.join(elements)})", None)], rel,
+        before, hidden = syscols.create_statements(rel)
+        elements = [_column_ddl(sess, c) for c in ct.columns] + hidden
+        if pk:
+            elements.append("PRIMARY KEY (" + ", ".join(quote_ident(c) for c in pk) + ")")
+        sess.run_ddl([(sql, None) for sql in before]
+                     + [(f"CREATE TABLE {qualified} ({', '.join(elements)})", None)], rel,
                      schema=schema)
     return Outcome(1)
 
@@ -274,7 +278,7 @@ def _create_table_as(sess, schema: str, ct) -> Outcome:
         t = t or prepared.by_name.get(c.name) or from_duckdb_type(_full_type(c))
         columns.append(Column(c.name, t))
     rel = Relation(schema, ct.name, columns, clustered_by="_id", shards=ct.shards or 4)
-    sess.run_ddl([], rel, schema=schema)
+    sess.run_ddl([(sql, None) for sql in syscols.add_statements(rel)], rel, schema=schema)
     return Outcome(count)
 
 
@@ -312,7 +316,9 @@ def _drop(sess, stmt: Statement) -> Outcome:
                                       f'The relation "{rel.fqn}" doesn\'t support or allow '
                                       "DROP operations")
             qualified = f"{quote_ident(rel.schema)}.{quote_ident(rel.name)}"
-            sess.run_ddl([(f"DROP {kind} {qualified}", None)], None, drop=rel)
+            after = syscols.drop_statements(rel) if syscols.has_system_columns(rel) else []
+            sess.run_ddl([(f"DROP {kind} {qualified}", None)] + [(sql, None) for sql in after],
+                         None, drop=rel)
             count += 1
     return Outcome(count)
 
@@ -370,7 +376,8 @@ def _alter(sess, stmt: Statement) -> Outcome:
             col.not_null = False  # DuckDB cannot add a NOT NULL column to filled tables
             qualified = f"{quote_ident(rel.schema)}.{quote_ident(rel.name)}"
             new = Relation(rel.schema, rel.name, rel.columns + [
-                Column(col.name, col.type, False, False, col.default)],
+                Column(col.name, col.type, False, False, col.default,
+                       col.generated is not None)],
                 clustered_by=rel.clustered_by, shards=rel.shards,
                 partitioned_by=rel.partitioned_by)
             sess.run_ddl([(f"ALTER TABLE {qualified} ADD COLUMN {_column_ddl(sess, col)}",

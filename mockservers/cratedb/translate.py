@@ -30,7 +30,7 @@ from sqlglot import exp
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
-from dbapi_conformance.mockservers.cratedb import sized
+from dbapi_conformance.mockservers.cratedb import sized, syscols
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
@@ -239,6 +239,7 @@ class Translator:
             tree = self._values_as_select(tree)
         self._fold_identifiers(tree)
         target = self._resolve_tables(tree, kind)
+        syscols.rewrite(self.catalog, tree, target)
         top = self._top_select(tree)
         projections = self._projections(tree, top)
         self._name_outputs(projections)
@@ -256,6 +257,7 @@ class Translator:
         names = self._insert_columns(tree, target) if kind == "insert" and target else None
         sized.rewrite_writes(tree, target, names)
         sized.rewrite_character_comparisons(tree, self._column_type)
+        syscols.bump_versions(tree, target)
         order, nargs = self._renumber(tree, nparams)
         try:
             sql = tree.sql(dialect="duckdb", identify=True,
