@@ -438,7 +438,6 @@ COMMANDS = {
     "GRANT": _unsupported,
     "DENY": _unsupported,
     "REVOKE": _unsupported,
-    "COPY": _unsupported,
     "RESTORE": _unsupported,
     "DECLARE": _unsupported,
     "FETCH": _unsupported,

@@ -36,6 +36,7 @@ from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
+from dbapi_conformance.mockservers.cratedb.copy import run_copy
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
     expression_depth,
@@ -262,6 +263,8 @@ class CrateSession:
     def _single(self, stmt: Statement, args: list) -> Outcome:
         if not stmt.toks:
             return Outcome(0)
+        if stmt.words[0] == "COPY":
+            return run_copy(self, stmt, args)
         outcome = run_command(self, stmt)
         if outcome is not None:
             return outcome

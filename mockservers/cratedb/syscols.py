@@ -30,7 +30,8 @@ from dbapi_conformance.mockservers.cratedb.catalog import Relation
 from dbapi_conformance.mockservers.engine import quote_ident
 
 __all__ = ["has_system_columns", "create_statements", "add_statements", "drop_statements",
-           "migrate", "rewrite", "bump_versions", "pins_primary_key", "scope_tables"]
+           "migrate", "rewrite", "bump_versions", "pins_primary_key", "scope_tables",
+           "nextval_sql"]
 
 SEQ_NO, PRIMARY_TERM, VERSION, ID = "_seq_no", "_primary_term", "_version", "_id"
 _VERSIONING = (SEQ_NO, PRIMARY_TERM, VERSION)
@@ -67,8 +68,13 @@ def _nextval(rel: Relation) -> exp.Expression:
     return exp.Anonymous(this="nextval", expressions=[exp.Literal.string(_sequence(rel))])
 
 
+def nextval_sql(rel: Relation) -> str:
+    """DuckDB text drawing the next ``_seq_no`` of ``rel``."""
+    return "nextval('" + _sequence(rel).replace("'", "''") + "')"
+
+
 def _column_ddl(rel: Relation) -> list[str]:
-    nextval = "nextval('" + _sequence(rel).replace("'", "''") + "')"
+    nextval = nextval_sql(rel)
     cols = [f"{SEQ_NO} BIGINT DEFAULT {nextval}", f"{PRIMARY_TERM} BIGINT DEFAULT 1",
             f"{VERSION} BIGINT DEFAULT 1"]
     if not rel.pk:
