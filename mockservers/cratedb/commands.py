@@ -59,11 +59,10 @@ def _table_list(sess, stmt: Statement, keyword: str) -> Outcome:
     p = DdlParser(stmt)
     p.take(keyword)
     p.take("TABLE")
-    count = 0
+    relations = []
     while True:
         schema, name = p.qname()
-        sess.relation(schema, name)  # raises RelationUnknown
-        count += 1
+        relations.append(sess.relation(schema, name))  # raises RelationUnknown
         if p.word() == "PARTITION":
             p.i += 1
             p.skip_parens()
@@ -73,7 +72,9 @@ def _table_list(sess, stmt: Statement, keyword: str) -> Outcome:
         p.skip_parens()
     if p.peek() is not None:
         raise p.error("<EOF>")
-    return Outcome(count)
+    if keyword == "REFRESH" and sess.ctx.refresh is not None:  # strict refresh mode
+        sess.ctx.refresh.refresh(sess.engine_session, relations)
+    return Outcome(len(relations))
 
 
 def _set(sess, stmt: Statement) -> Outcome:
@@ -267,6 +268,8 @@ def _create_table(sess, stmt: Statement) -> Outcome:
 
 def _create_table_as(sess, schema: str, ct) -> Outcome:
     prepared, params = sess.prepare_query(ct.as_query, [])
+    if sess.ctx.refresh is not None and prepared.searched != []:  # strict refresh mode
+        sess.ctx.refresh.before_search(sess.engine_session, prepared.searched)
     qualified = f"{quote_ident(schema)}.{quote_ident(ct.name)}"
     count = sess.run_ddl([(f"CREATE TABLE {qualified} AS {prepared.sql}", params)], None,
                          schema=schema)

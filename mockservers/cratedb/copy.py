@@ -562,72 +562,85 @@ class _Loader:
         return res.rowcount
 
 
+class _Import:
+    """One COPY FROM: reads the URIs' lines into the loader, keeping a result per URI."""
+
+    def __init__(self, sess, parsed: _Parsed, rel: Relation, options: dict, compressed: bool):
+        self.fail_fast = _boolean(options, "fail_fast", False)
+        self.compressed = compressed
+        self.reader = _Reader(rel, options, parsed.columns)
+        self.loader = _Loader(sess, rel, _boolean(options, "overwrite_duplicates", False),
+                              _integer(options, "bulk_size", 10000), self.fail)
+        self.results: dict[str, _Result] = {}
+        self.failures: list[str] = []
+
+    def fail(self, result: _Result, line: int, message: str) -> None:
+        result.failed += 1
+        result.error(message, line)
+        self.failures.append(message)
+        if self.fail_fast:  # best effort, as in CrateDB: stop at the first error
+            raise cerr.CrateError(5005, "JobKilledException", f"Job killed. {message}")
+
+    def read(self, uris: list[str]) -> None:
+        for given in uris:
+            expanded = _expand(given)
+            if expanded is None:
+                continue
+            shown, files = expanded
+            if not files:
+                result = self.results.setdefault(shown, _Result())
+                result.uri_failed = True
+                result.error(f"Cannot find any URI matching: {shown}", None)
+                continue
+            for uri in files:
+                self._read(uri, self.results.setdefault(uri, _Result()))
+        self.loader.flush()
+
+    def _read(self, uri: str, result: _Result) -> None:
+        try:
+            for number, line in _lines(uri, self.compressed):
+                try:
+                    row = self.reader.row(uri, number, line)
+                except ValueError as exc:
+                    self.fail(result, number, str(exc))
+                    continue
+                if row is not None:
+                    self.loader.add(result, number, row)
+                if self.fail_fast:
+                    self.loader.flush()
+        except (OSError, EOFError, zlib.error) as exc:
+            if not (result.success or result.failed or self.loader.pending):
+                result.uri_failed = True  # nothing read: the URI itself failed
+                result.error(str(exc), None)
+
+
 def _copy_from(sess, parsed: _Parsed, rel: Relation, uris: list[str], options: dict) -> Outcome:
     if sess.user != DEFAULT_USER:
         raise cerr.CrateError(4010, "UnauthorizedException",
                               "Only a superuser can read from the local file system")
-    fail_fast = _boolean(options, "fail_fast", False)
     compression = _choice(options, "compression", ("gzip",))
     compressed = compression == "gzip" or (compression is None and all(
         u.endswith(".gz") for u in uris))
     for key in ("wait_for_completion", "overwrite_duplicates", "shared", "header",
-                "empty_string_as_null"):
+                "empty_string_as_null", "fail_fast"):
         _boolean(options, key, False)
     _choice(options, "format", ("json", "csv"))
     if not _boolean(options, "wait_for_completion", True) and parsed.summary:
         raise cerr.unsupported("Cannot use RETURN SUMMARY with wait_for_completion=false. "
                                "Either set wait_for_completion=true, or remove RETURN SUMMARY")
-    reader = _Reader(rel, options, parsed.columns)
-    failures: list[str] = []
-
-    def fail(result: _Result, line: int, message: str) -> None:
-        result.failed += 1
-        result.error(message, line)
-        failures.append(message)
-
-    loader = _Loader(sess, rel, _boolean(options, "overwrite_duplicates", False),
-                     _integer(options, "bulk_size", 10000), fail)
-    results: dict[str, _Result] = {}
-    for given in uris:
-        expanded = _expand(given)
-        if expanded is None:
-            continue
-        shown, files = expanded
-        if not files:
-            result = results.setdefault(shown, _Result())
-            result.uri_failed = True
-            result.error(f"Cannot find any URI matching: {shown}", None)
-            continue
-        for uri in files:
-            result = results.setdefault(uri, _Result())
-            try:
-                for number, line in _lines(uri, compressed):
-                    try:
-                        row = reader.row(uri, number, line)
-                    except ValueError as exc:
-                        fail(result, number, str(exc))
-                        row = None
-                    if row is not None:
-                        loader.add(result, number, row)
-                    if fail_fast:  # best effort, as in CrateDB: stop at the first error
-                        loader.flush()
-                        if failures:
-                            raise cerr.CrateError(5005, "JobKilledException",
-                                                  f"Job killed. {failures[0]}")
-            except (OSError, EOFError, zlib.error) as exc:
-                if not (result.success or result.failed or loader.pending):
-                    result.uri_failed = True  # nothing read: the URI itself failed
-                    result.error(str(exc), None)
-    loader.flush()
-    if fail_fast and failures:
-        raise cerr.CrateError(5005, "JobKilledException", f"Job killed. {failures[0]}")
+    job = _Import(sess, parsed, rel, options, compressed)
+    try:
+        job.read(uris)
+    finally:
+        if sess.ctx.refresh is not None:  # strict refresh mode: searches see it later
+            sess.ctx.refresh.written(rel)
     if not parsed.summary:
-        return Outcome(sum(r.success for r in results.values()))
+        return Outcome(sum(r.success for r in job.results.values()))
     node = sess.ctx.node
     node_info = {"id": node.node_id, "name": node.name} if node is not None else None
     rows = [[node_info, uri, None if r.uri_failed else r.success,
              None if r.uri_failed else r.failed, r.errors]
-            for uri, r in sorted(results.items())]
+            for uri, r in sorted(job.results.items())]
     return Outcome(len(rows), list(_SUMMARY_COLUMNS), list(_SUMMARY_TYPES), rows)
 
 

@@ -37,6 +37,7 @@ from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
 from dbapi_conformance.mockservers.cratedb.copy import run_copy
+from dbapi_conformance.mockservers.cratedb.refresh import Refresher
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
     expression_depth,
@@ -83,6 +84,7 @@ class ServerContext:
     node: NodeInfo | None = None
     max_statement_length: int = MAX_STATEMENT_LENGTH
     max_expression_depth: int = MAX_EXPRESSION_DEPTH
+    refresh: Refresher | None = None  # strict refresh mode (refresh.py), off by default
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -169,7 +171,8 @@ class CrateSession:
         return rel
 
     def translator(self) -> Translator:
-        return Translator(self.catalog, self.schema, self.user, self.ctx.version)
+        return Translator(self.catalog, self.schema, self.user, self.ctx.version,
+                          search=self.ctx.refresh is not None)
 
     def prepare_query(self, text: str, args: list) -> tuple[Prepared, list]:
         """Translate a query or DML text; returns the statement and its converted params."""
@@ -206,6 +209,8 @@ class CrateSession:
             self.catalog.add(add)
         if self.ctx.node is not None and (add is not None or drop is not None):
             session.execute(shards_view(self.catalog, self.ctx.node))
+        if self.ctx.refresh is not None:
+            self.ctx.refresh.on_ddl(session, add, drop)
         return count
 
     def interrupt(self) -> None:
@@ -292,6 +297,9 @@ class CrateSession:
     def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
         if self.cancelled:
             raise _killed()
+        refresh = self.ctx.refresh
+        if refresh is not None and prepared.searched != []:
+            refresh.before_search(self.engine_session, prepared.searched)
         for attempt in range(_RETRIES):
             try:
                 res = self.engine_session.execute(prepared.sql, params)
@@ -302,6 +310,8 @@ class CrateSession:
                 if attempt == _RETRIES - 1:
                     raise
                 time.sleep(0.01 * (attempt + 1))
+        if refresh is not None and prepared.kind != "select":
+            refresh.written(prepared.target)
         if not res.columns:
             return Outcome(res.rowcount)
         return self._result(prepared, res, args)

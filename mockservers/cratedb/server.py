@@ -60,6 +60,7 @@ from dbapi_conformance.mockservers.cratedb.handler import (
     CrateSession,
     ServerContext,
 )
+from dbapi_conformance.mockservers.cratedb.refresh import Refresher
 from dbapi_conformance.mockservers.engine import Engine
 
 __all__ = ["MockServer"]
@@ -192,6 +193,10 @@ class MockServer(BaseMockServer):
     restart, or None (in memory). ``tls_cert``/``tls_key``: PEM files to serve https.
     ``port`` 0 picks a free port; :attr:`url` tells which.
 
+    ``refresh_interval``: milliseconds; when set, writes reach searches (non primary-key
+    reads) only after ``REFRESH TABLE`` or that interval, as in CrateDB (refresh.py); None
+    (default): visible at once.
+
     Timeouts (seconds): ``body_timeout`` for a whole request body to arrive (one deadline,
     however the bytes trickle in), ``statement_timeout`` for one statement,
     ``startup_timeout`` for :meth:`start`, ``stop_timeout`` for :meth:`stop`.
@@ -219,7 +224,8 @@ class MockServer(BaseMockServer):
                  max_buffered_bytes: int | None = None,
                  max_statement_length: int = MAX_STATEMENT_LENGTH,
                  max_expression_depth: int = MAX_EXPRESSION_DEPTH,
-                 max_json_depth: int = MAX_JSON_DEPTH):
+                 max_json_depth: int = MAX_JSON_DEPTH,
+                 refresh_interval: float | None = None):
         super().__init__(host, port, startup_timeout=startup_timeout,
                          stop_timeout=stop_timeout)
         self.users = dict(users) if users is not None else {DEFAULT_USER: None}
@@ -234,6 +240,9 @@ class MockServer(BaseMockServer):
         self.max_statement_length = max_statement_length
         self.max_expression_depth = max_expression_depth
         self.max_json_depth = max_json_depth
+        if refresh_interval is not None and not refresh_interval > 0:
+            raise ValueError("refresh_interval must be a positive number of milliseconds")
+        self.refresh_interval = refresh_interval
         self.node_name = systables.random_node_name()
         self._workers = workers
         self._ctx: ServerContext | None = None
@@ -261,6 +270,10 @@ class MockServer(BaseMockServer):
                             help="DuckDB file: tables survive a restart (default: in memory)")
         parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve https")
         parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+        parser.add_argument("--refresh-interval", metavar="MS", type=float,
+                            help="strict refresh mode: writes reach non primary-key reads "
+                                 "only after REFRESH TABLE or MS milliseconds, as in CrateDB "
+                                 "(default: at once)")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> MockServer:
@@ -280,8 +293,11 @@ class MockServer(BaseMockServer):
         users: dict[str, str | None] = {DEFAULT_USER: None}
         if args.user:
             users[args.user] = args.password
+        refresh = getattr(args, "refresh_interval", None)
+        if refresh is not None and not refresh > 0:
+            raise UsageError("--refresh-interval needs a positive number of milliseconds")
         return cls(host=args.host, port=args.port, users=users, database=args.database,
-                   tls_cert=args.tls_cert, tls_key=args.tls_key)
+                   tls_cert=args.tls_cert, tls_key=args.tls_key, refresh_interval=refresh)
 
     # --- life cycle --------------------------------------------------------------------
     async def listen(self) -> tuple[str, int]:
@@ -310,6 +326,11 @@ class MockServer(BaseMockServer):
         self._ctx.node = node
         await loop.run_in_executor(self._executor, systables.install, engine,
                                    self._ctx.catalog, node)
+        if self.refresh_interval is not None:
+            refresher = Refresher(self.refresh_interval)
+            await loop.run_in_executor(self._executor, _install_refresher, refresher, engine,
+                                       self._ctx.catalog)
+            self._ctx.refresh = refresher
         return host, port
 
     async def close(self) -> None:
@@ -588,6 +609,11 @@ class MockServer(BaseMockServer):
         except Exception as exc:  # timeout, or aiohttp payload errors: peer closed mid-body
             raise _Drop() from exc
         return b"".join(chunks)
+
+
+def _install_refresher(refresher: Refresher, engine, catalog: Catalog) -> None:
+    with engine.session() as session:
+        refresher.install(session, catalog.relations(system=False))
 
 
 def _is_browser(user_agent: str | None) -> bool:

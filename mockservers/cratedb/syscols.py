@@ -118,7 +118,7 @@ def migrate(session, relations) -> None:
 def _user_table(catalog, table: exp.Expression) -> Relation | None:
     if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
         return None
-    rel = catalog.get(table.db, table.name)
+    rel = table.meta.get("relation") or catalog.get(table.db, table.name)  # meta: a copy
     return rel if has_system_columns(rel) else None
 
 

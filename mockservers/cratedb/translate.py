@@ -34,6 +34,7 @@ from dbapi_conformance.mockservers.cratedb import sized, syscols
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
+from dbapi_conformance.mockservers.cratedb.refresh import route_searches
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
 from dbapi_conformance.mockservers.cratedb.unnest import (
     array_of,
@@ -76,7 +77,8 @@ class Prepared:
     - ``by_name``: result column name -> CrateDB type, used when the select list has a star;
     - ``kind``: "select", "insert", "update", "delete";
     - ``target``: the written relation (DML);
-    - ``nargs``: the highest placeholder number used.
+    - ``nargs``: the highest placeholder number used;
+    - ``searched``: see refresh.py.
     """
 
     sql: str
@@ -87,6 +89,8 @@ class Prepared:
     kind: str = "select"
     target: Relation | None = None
     nargs: int = 0
+    #: strict refresh mode: the tables read as searches (None: a view, any table)
+    searched: list[Relation] | None = field(default_factory=list)
 
 
 def _syntax(stmt_text: str, exc: Exception) -> cerr.CrateError:
@@ -220,11 +224,13 @@ def _arguments_in_order(e: exp.Func) -> list[exp.Expression] | None:
 class Translator:
     """Rewrites one parsed statement for one session (``schema``, ``user``)."""
 
-    def __init__(self, catalog: Catalog, schema: str, user: str, version: str):
+    def __init__(self, catalog: Catalog, schema: str, user: str, version: str, *,
+                 search: bool = False):
         self.catalog = catalog
         self.schema = schema
         self.user = user
         self.version = version
+        self.search = search  # strict refresh mode: searches read the search copies
         self.hints: dict[int, CrateType] = {}
         self.sources: dict[str, Relation] = {}  # alias or name -> relation
         self.relations: list[Relation] = []
@@ -239,6 +245,7 @@ class Translator:
             tree = self._values_as_select(tree)
         self._fold_identifiers(tree)
         target = self._resolve_tables(tree, kind)
+        searched = route_searches(self.catalog, tree, kind, target) if self.search else []
         syscols.rewrite(self.catalog, tree, target)
         top = self._top_select(tree)
         projections = self._projections(tree, top)
@@ -271,7 +278,8 @@ class Translator:
                 for col in rel.columns:
                     seen[col.name] = col.type if col.name not in seen else None
             by_name = {k: v for k, v in seen.items() if v is not None}
-        return Prepared(sql, order, dict(self.hints), provenance, by_name, kind, target, nargs)
+        return Prepared(sql, order, dict(self.hints), provenance, by_name, kind, target, nargs,
+                        searched)
 
     # --- statement shape ---------------------------------------------------------------
     @staticmethod
