@@ -197,3 +197,52 @@ def test_mock_options_are_read_from_the_command_line(pytester):
     result = pytester.runpytest("--dbapi-driver=crate", "--dbapi-mock-option=Bad Option")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*use [[]DB:[]]NAME[[]=VALUE[]]*"])
+
+
+def test_concurrent_writers_searchers_and_refreshes_lose_no_row():
+    """The search copies are shared by every connection: writes that land while another
+    connection refreshes must still become visible (no write is forgotten)."""
+    import threading
+
+    with MockServer(refresh_interval=50) as srv:
+        with client.connect(srv.url, timeout=30) as conn:
+            name = _table(conn.cursor())
+        errors: list[BaseException] = []
+
+        def work(worker: int) -> None:
+            try:
+                with client.connect(srv.url, timeout=30) as c:
+                    cur = c.cursor()
+                    for i in range(20):
+                        cur.execute(f"INSERT INTO {name} (id, name) VALUES (?, 'x')",
+                                    [worker * 100 + i])
+                        cur.execute(f"SELECT count(*) FROM {name}")
+                        if i % 5 == 0:
+                            cur.execute(f"REFRESH TABLE {name}")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors and not any(t.is_alive() for t in threads)
+        time.sleep(0.1)  # longer than the interval since the last write
+        with client.connect(srv.url, timeout=30) as conn:
+            cur = conn.cursor()
+            cur.execute(f"SELECT count(*) FROM {name}")
+            assert cur.fetchall() == [[160]]
+
+
+def test_refresh_interval_must_be_positive():
+    import argparse
+
+    from dbapi_conformance.mockservers.base import UsageError
+
+    parser = argparse.ArgumentParser()
+    MockServer.add_arguments(parser)
+    with pytest.raises(UsageError, match="--refresh-interval needs a positive number"):
+        MockServer.from_args(parser.parse_args(["--refresh-interval", "0"]))
+    assert MockServer.from_args(parser.parse_args(["--refresh-interval", "250"])
+                                ).refresh_interval == 250

@@ -169,6 +169,14 @@ def test_versioning_columns_need_the_whole_primary_key(cur, table, where, messag
         assert info.value.message == f"VersioningValidationException[{message}]"
 
 
+def test_insert_without_column_list_needs_a_value_per_column(cur, table):
+    with pytest.raises(crate_exc.ProgrammingError) as info:
+        cur.execute(f"INSERT INTO {table} VALUES (1)")
+    assert info.value.message == (
+        "SQLParseException[Number of target columns (id, name) of insert statement doesn't "
+        "match number of source columns (col1)]")
+
+
 def test_system_columns_cannot_be_updated(cur, table):
     with pytest.raises(crate_exc.ProgrammingError) as info:
         cur.execute(f"UPDATE {table} SET _version = 3 WHERE id = 1")
@@ -183,7 +191,7 @@ def test_system_columns_survive_a_restart_and_older_files_get_them(tmp_path):
     with MockServer(database=path) as srv, client.connect(srv.url) as conn:
         cur = conn.cursor()
         cur.execute("CREATE TABLE kept (x INT, g INT GENERATED ALWAYS AS x + 1)")
-        cur.execute("INSERT INTO kept VALUES (1)")  # the generated column takes no value
+        cur.execute("INSERT INTO kept (x) VALUES (1)")
         cur.execute("CREATE TABLE old (id INT PRIMARY KEY)")
         cur.execute("INSERT INTO old (id) VALUES (1)")
         cur.execute("SELECT _id FROM kept")
@@ -195,7 +203,7 @@ def test_system_columns_survive_a_restart_and_older_files_get_them(tmp_path):
         cur = conn.cursor()
         cur.execute("SELECT _id, x, g FROM kept")
         assert cur.fetchall() == [[kept_id, 1, 2]]
-        cur.execute("INSERT INTO kept VALUES (5)")
+        cur.execute("INSERT INTO kept (x) VALUES (5)")
         cur.execute("SELECT * FROM kept ORDER BY x")
         assert cur.fetchall() == [[1, 2], [5, 6]]
         cur.execute("SELECT id, _version, _primary_term FROM old")

@@ -316,10 +316,23 @@ def _exclude_hidden(catalog, tree: exp.Expression) -> None:
 
 
 def _insert_column_list(tree: exp.Insert, target: Relation) -> None:
+    """An INSERT without a column list writes the table's columns (CrateDB: all of them;
+    DuckDB would also expect the system columns), and VALUES rows must have as many
+    values as there are columns (``InsertAnalyzer``, with CrateDB's message)."""
     if isinstance(tree.this, exp.Table):
         names = [exp.to_identifier(c.name, quoted=True) for c in target.columns
                  if not c.generated]
         tree.set("this", exp.Schema(this=tree.this.copy(), expressions=names))
+    columns = [i.name for i in tree.this.expressions]
+    source = tree.expression
+    if isinstance(source, exp.Values) and source.expressions:
+        first = source.expressions[0]
+        width = len(first.expressions) if isinstance(first, exp.Tuple) else 1
+        if width != len(columns):
+            raise cerr.parse_error(
+                f"Number of target columns ({', '.join(columns)}) of insert statement doesn't "
+                "match number of source columns ("
+                + ", ".join(f"col{i}" for i in range(1, width + 1)) + ")")
 
 
 def _check_updates(tree: exp.Update) -> None:
