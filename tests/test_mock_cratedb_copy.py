@@ -97,6 +97,10 @@ def test_return_summary_reports_each_file_and_its_errors(cur, tmp_path):
                 "count": 1, "line_numbers": [1]}}]]
     cur.execute(f"SELECT id FROM {name} ORDER BY id")
     assert cur.fetchall() == [[1], [2], [3], [4], [6]]
+    raw = cur.connection.client.sql(f"COPY {name} FROM ? RETURN SUMMARY",
+                                    [(target / "data1.json").as_uri()])
+    assert raw["col_types"] == [12, 4, 10, 10, 12]  # OBJECT, TEXT, BIGINT, BIGINT, OBJECT
+    assert raw["rows"][0][2:4] == [0, 2]
 
 
 def test_summary_of_uris_that_cannot_be_read(cur, tmp_path):

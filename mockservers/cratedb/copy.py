@@ -566,6 +566,7 @@ class _Import:
     """One COPY FROM: reads the URIs' lines into the loader, keeping a result per URI."""
 
     def __init__(self, sess, parsed: _Parsed, rel: Relation, options: dict, compressed: bool):
+        self.sess = sess
         self.fail_fast = _boolean(options, "fail_fast", False)
         self.compressed = compressed
         self.reader = _Reader(rel, options, parsed.columns)
@@ -599,6 +600,8 @@ class _Import:
     def _read(self, uri: str, result: _Result) -> None:
         try:
             for number, line in _lines(uri, self.compressed):
+                if self.sess.cancelled:  # the client went away: stop reading
+                    raise cerr.CrateError(5005, "JobKilledException", "Job killed")
                 try:
                     row = self.reader.row(uri, number, line)
                 except ValueError as exc:
