@@ -190,6 +190,18 @@ def test_gzip_files_and_bulk_batches_keep_row_errors(cur, tmp_path):
     assert cur.fetchall() == [[i, max(v for v in range(20) if v % 7 == i)] for i in range(7)]
 
 
+def test_sized_text_columns_are_checked_per_row(cur, tmp_path):
+    name = _table(cur, "(id INT PRIMARY KEY, code VARCHAR(3), c CHARACTER(3))")
+    uri = _lines(tmp_path / "codes.json", ['{"id": 1, "code": "abc", "c": "x"}',
+                                           '{"id": 2, "code": "abcd", "c": "y"}'])
+    cur.execute(f"COPY {name} FROM ? RETURN SUMMARY", [uri])
+    assert cur.fetchall()[0][2:] == [1, 1, {
+        "'abcd' is too long for the text type of length: 3": {
+            "count": 1, "line_numbers": [2]}}]
+    cur.execute(f"SELECT id, code, c FROM {name}")
+    assert cur.fetchall() == [[1, "abc", "x  "]]
+
+
 def test_fail_fast_and_option_errors(cur, tmp_path):
     name = _table(cur, "(a INT)")
     uri = _lines(tmp_path / "data1.json", ['{"a": 987654321}', '{"a": "fail here"}',

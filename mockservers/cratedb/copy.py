@@ -45,7 +45,7 @@ import orjson
 
 from dbapi_conformance.drivers.wire.cratedb import DEFAULT_USER, DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
-from dbapi_conformance.mockservers.cratedb import syscols
+from dbapi_conformance.mockservers.cratedb import sized, syscols
 from dbapi_conformance.mockservers.cratedb.catalog import Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType
 from dbapi_conformance.mockservers.cratedb.commands import Outcome
@@ -466,6 +466,10 @@ class _Loader:
             for result, line, _ in batch:
                 self.fail(result, line, message)
             return
+        if any(sized.limit(self.rel.column(n).type) for n in names):
+            # VARCHAR(n) / CHARACTER(n) values are checked and padded by the INSERT itself
+            self._row_by_row([(result, line, list(row.values())) for result, line, row in batch])
+            return
         good = []
         for result, line, row in batch:
             try:
@@ -493,9 +497,12 @@ class _Loader:
             for result, _, _ in good:
                 result.success += 1
             return
-        for result, line, values in good:  # the engine refused the batch: row by row
+        self._row_by_row(good)  # the engine refused the batch
+
+    def _row_by_row(self, rows) -> None:
+        for result, line, values in rows:
             try:
-                self.writer.write(dict(zip(names, values)))
+                self.writer.write(dict(zip(self.names, values)))
                 result.success += 1
             except ValueError as exc:
                 self.fail(result, line, str(exc))
