@@ -26,6 +26,8 @@ class Settings:
     - ``report_dir``: absolute directory the reports are written to.
     - ``baseline``: absolute path of the baseline report or directory to gate against, or
       None (harness/baseline.py).
+    - ``mock_options``: ``[DB:]NAME[=VALUE]`` specs, options of the mock servers' own
+      ``dbapi-mock`` command line (see :func:`mock_arguments`).
     """
 
     drivers: tuple[str, ...]
@@ -33,6 +35,7 @@ class Settings:
     servers: tuple[str, ...]
     report_dir: Path
     baseline: Path | None = None
+    mock_options: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -72,11 +75,20 @@ def add_options(parser: pytest.Parser) -> None:
         "directory of them; the run fails only when a clause regressed. "
         "Env DBAPI_BASELINE, ini dbapi_baseline.",
     )
+    group.addoption(
+        "--dbapi-mock-option", action="append", dest="dbapi_mock_option",
+        metavar="[DB:]NAME[=VALUE]",
+        help="an option of the mock servers' dbapi-mock command (repeatable): DB:NAME=VALUE "
+        "passes --NAME VALUE to the mock of database DB (dbapi-mock DB --help lists them), "
+        "NAME=VALUE to every mock. Env DBAPI_MOCK_OPTION, ini dbapi_mock_option.",
+    )
     parser.addini("dbapi_driver", "PEP 249 modules to certify", type="args")
     parser.addini("dbapi_database", "database slug of the drivers", default="")
     parser.addini("dbapi_server", "servers to run against: mock, container or URLs", type="args")
     parser.addini("dbapi_report", "directory for the conformance reports", default="")
     parser.addini("dbapi_baseline", "baseline report or directory to gate against", default="")
+    parser.addini("dbapi_mock_option", "options of the mock servers: [DB:]NAME[=VALUE]",
+                  type="args")
 
 
 def _split(text: str) -> list[str]:
@@ -115,10 +127,18 @@ def read_settings(config: pytest.Config) -> Settings:
         or config.getini("dbapi_baseline")
         or None
     )
+    mock_options = (
+        config.getoption("dbapi_mock_option")
+        or _split(env.get("DBAPI_MOCK_OPTION", ""))
+        or list(config.getini("dbapi_mock_option"))
+    )
+    for spec in mock_options:
+        _check_mock_option(spec)
     if not drivers:
         given = [
             f"--{name.replace('_', '-')}"
-            for name in ("dbapi_database", "dbapi_server", "dbapi_report", "dbapi_baseline")
+            for name in ("dbapi_database", "dbapi_server", "dbapi_report", "dbapi_baseline",
+                         "dbapi_mock_option")
             if config.getoption(name)
         ]
         if given:
@@ -126,7 +146,34 @@ def read_settings(config: pytest.Config) -> Settings:
     for spec in servers:
         check_server_spec(spec)
     return Settings(tuple(drivers), database, tuple(dict.fromkeys(servers)),
-                    _absolute(config, report), _absolute(config, baseline) if baseline else None)
+                    _absolute(config, report), _absolute(config, baseline) if baseline else None,
+                    tuple(mock_options))
+
+
+_MOCK_OPTION = re.compile(r"(?:(?P<db>[a-z0-9_]+):)?(?P<name>[a-z][a-z0-9_-]*)(?:=(?P<value>.*))?",
+                          re.DOTALL)
+
+
+def _check_mock_option(spec: str) -> None:
+    if not _MOCK_OPTION.fullmatch(spec):
+        raise pytest.UsageError(
+            f"--dbapi-mock-option={spec!r}: use [DB:]NAME[=VALUE], the options of "
+            "'dbapi-mock DB --help' without their leading --")
+
+
+def mock_arguments(specs: tuple[str, ...] | list[str], slug: str) -> list[str]:
+    """The ``dbapi-mock <slug>`` arguments of ``--dbapi-mock-option`` specs: ``NAME=VALUE``
+    becomes ``--NAME VALUE``, a bare ``NAME`` the flag ``--NAME``; specs for another
+    database (``DB:`` prefix) are left out."""
+    out: list[str] = []
+    for spec in specs:
+        m = _MOCK_OPTION.fullmatch(spec)
+        if m is None or (m["db"] and m["db"] != slug):
+            continue
+        out.append("--" + m["name"].replace("_", "-"))
+        if m["value"] is not None:
+            out.append(m["value"])
+    return out
 
 
 def _absolute(config: pytest.Config, path: str) -> Path:

@@ -304,9 +304,12 @@ def _not_applicable(node: pytest.Item, reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def _dbapi_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
+def _dbapi_pool(tmp_path_factory: pytest.TempPathFactory,
+                pytestconfig: pytest.Config) -> Iterator[ServerPool]:
     """The session's server backends (one pool per xdist worker)."""
-    pool = ServerPool(tmp_path_factory.mktemp("dbapi"))
+    run = active_run(pytestconfig)
+    options = run.settings.mock_options if run is not None else ()
+    pool = ServerPool(tmp_path_factory.mktemp("dbapi"), options)
     yield pool
     pool.close()
 

@@ -8,6 +8,7 @@ one "<db> listening on <url>" line), never a sleep (design.md decisions).
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import queue
 import subprocess
@@ -19,9 +20,11 @@ from typing import Any
 
 from dbapi_conformance.harness.databases import DatabaseProfile
 from dbapi_conformance.harness.endpoint import Endpoint, ServerUnavailable, endpoint_from_url
+from dbapi_conformance.harness.options import mock_arguments
 from dbapi_conformance.harness.targets import Target
 from dbapi_conformance.mockservers.base import (
     MockServerAPI,
+    UsageError,
     command_line,
     parse_ready_line,
 )
@@ -53,13 +56,35 @@ def load_mock_class(db: DatabaseProfile) -> type[MockServerAPI]:
         raise ServerUnavailable(f"{module_name} has no {class_name}") from None
 
 
-def start_mock_thread(db: DatabaseProfile) -> tuple[Endpoint, Callable[[], None]]:
+class _OptionError(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would exit the test run
+        raise RuntimeError(message)
+
+
+def _mock_from_options(cls, db: DatabaseProfile, arguments: list[str]) -> MockServerAPI:
+    """A mock built as ``dbapi-mock <db> --host 127.0.0.1 --port 0 <arguments>`` would."""
+    parser = _OptionError(prog=f"dbapi-mock {db.slug}")
+    cls.add_arguments(parser, default_port=0)
+    try:
+        return cls.from_args(parser.parse_args(["--host", "127.0.0.1", "--port", "0",
+                                                *arguments]))
+    except (RuntimeError, UsageError) as exc:
+        raise RuntimeError(f"the {db.slug} mock refuses --dbapi-mock-option "
+                           f"{' '.join(arguments)}: {exc}") from None
+
+
+def start_mock_thread(db: DatabaseProfile, arguments: list[str] | None = None,
+                      ) -> tuple[Endpoint, Callable[[], None]]:
     """Start the database's mock server on a background thread; returns once it listens.
 
     Uses only :class:`~dbapi_conformance.mockservers.base.MockServerAPI`: ``cls(host=,
     port=0)``, ``start()`` (raises the start-up error or TimeoutError), ``url``,
-    ``version``, ``stop``."""
-    server: MockServerAPI = load_mock_class(db)(host="127.0.0.1", port=0)
+    ``version``, ``stop``; with ``arguments`` (``dbapi-mock`` options, from
+    ``--dbapi-mock-option``) the mock's ``add_arguments`` / ``from_args`` build it
+    (RuntimeError for options it refuses)."""
+    cls = load_mock_class(db)
+    server: MockServerAPI = (_mock_from_options(cls, db, arguments) if arguments
+                             else cls(host="127.0.0.1", port=0))
     server.start()
     endpoint = endpoint_from_url(
         server.url, kind="mock", default_user=db.default_user,
@@ -121,18 +146,20 @@ def start_mock_subprocess(
     db: DatabaseProfile,
     command: list[str] | None = None,
     timeout: float = SUBPROCESS_START_TIMEOUT,
+    arguments: list[str] | None = None,
 ) -> tuple[Endpoint, Callable[[], None]]:
     """Run ``python -m dbapi_conformance.mockservers <db> --port 0`` and read its URL.
 
     The child prints exactly one line "<db> listening on <url>" when ready (``command_line``
     and ``ready_line`` of mockservers/base.py; ``command`` replaces the default command
-    line). ServerUnavailable when the mock cannot be imported;
+    line; ``arguments`` are appended to the default one). ServerUnavailable when the mock
+    cannot be imported;
     RuntimeError when the child exits or stays silent for ``timeout`` seconds (the message
     holds the tail of its stderr). The returned stop() terminates it (SIGTERM, then kill).
     """
     if command is None:
         load_mock_class(db)  # fail fast, with the same message, when there is no mock
-        command = command_line(db.slug, "127.0.0.1", 0)
+        command = command_line(db.slug, "127.0.0.1", 0) + list(arguments or ())
     child = MockProcess(command)
     line = child.first_line(timeout)
     url = parse_ready_line(db.slug, line) if line else None
@@ -162,14 +189,16 @@ def start_mock_subprocess(
 class ServerPool:
     """Backends started on demand and shared by the tests of one session.
 
-    ``data_root``: a directory for embedded databases (each target gets a subdirectory).
+    ``data_root``: a directory for embedded databases (each target gets a subdirectory);
+    ``mock_options``: ``--dbapi-mock-option`` specs for the mock servers it starts.
     ``endpoint(target)`` returns the running Endpoint, or raises ServerUnavailable (skip)
     or the backend's start error (RuntimeError and others; cached so a broken backend is
     not restarted for every test).
     """
 
-    def __init__(self, data_root: Path) -> None:
+    def __init__(self, data_root: Path, mock_options: tuple[str, ...] = ()) -> None:
         self._data_root = data_root
+        self._mock_options = tuple(mock_options)  # --dbapi-mock-option specs
         self._endpoints: dict[tuple[str, ...], Endpoint | BaseException] = {}
         self._stops: list[Callable[[], None]] = []
         self._lock = threading.Lock()  # tests may run in threads (pytest-parallel & co.)
@@ -216,9 +245,11 @@ class ServerPool:
                 f"{target.database!r}; give --dbapi-server=URL"
             )
         if kind == "mock":
-            runner = start_mock_subprocess if target.profile.mock_runner == "subprocess" \
-                else start_mock_thread
-            endpoint, stop = runner(db)
+            arguments = mock_arguments(self._mock_options, db.slug)
+            if target.profile.mock_runner == "subprocess":
+                endpoint, stop = start_mock_subprocess(db, arguments=arguments)
+            else:
+                endpoint, stop = start_mock_thread(db, arguments)
         else:
             if db.container is None:
                 raise ServerUnavailable(db.no_container)

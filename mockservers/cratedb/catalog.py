@@ -34,13 +34,15 @@ SYSTEM_SCHEMAS = {
 @dataclass
 class Column:
     """One column: CrateDB ``name`` and :class:`CrateType`; ``not_null``, ``pk`` and the
-    ``default`` expression as written (or None)."""
+    ``default`` expression as written (or None); ``generated``: a generated column (not
+    persisted in ``_crate_meta``: :meth:`Catalog.load` reads it from DuckDB)."""
 
     name: str
     type: CrateType
     not_null: bool = False
     pk: bool = False
     default: str | None = None
+    generated: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,11 @@ class Catalog:
         """Statements creating the persisted catalog tables (idempotent)."""
         return list(_META_DDL)
 
-    def load(self, table_rows, column_rows, index_rows=()) -> None:
+    def load(self, table_rows, column_rows, index_rows=(), generated=()) -> None:
         """Fill the user part from the persisted rows (``_crate_meta.tables``, ``.columns``
-        and ``.indexes`` as tuples in their column order)."""
+        and ``.indexes`` as tuples in their column order); ``generated``: (schema, table,
+        column) of the generated columns."""
+        generated = set(generated)
         columns: dict[tuple[str, str], list[tuple]] = {}
         for row in column_rows:
             columns.setdefault((row[0], row[1]), []).append(row)
@@ -143,7 +147,8 @@ class Catalog:
         with self._lock:
             for schema, name, kind, clustered_by, shards, partitioned_by, definition in table_rows:
                 cols = [
-                    Column(r[2], parse_type_name(r[4]), bool(r[6]), bool(r[7]), r[8])
+                    Column(r[2], parse_type_name(r[4]), bool(r[6]), bool(r[7]), r[8],
+                           (r[0], r[1], r[2]) in generated)
                     for r in sorted(columns.get((schema, name), []), key=lambda r: r[3])
                 ]
                 self._relations[(schema, name)] = Relation(

@@ -17,7 +17,7 @@ from sqlglot import errors as sqlglot_errors
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
-from dbapi_conformance.mockservers.cratedb import udf
+from dbapi_conformance.mockservers.cratedb import syscols, udf
 from dbapi_conformance.mockservers.cratedb.catalog import SYSTEM_SCHEMAS, Column, Index, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.ddl import (
@@ -59,11 +59,10 @@ def _table_list(sess, stmt: Statement, keyword: str) -> Outcome:
     p = DdlParser(stmt)
     p.take(keyword)
     p.take("TABLE")
-    count = 0
+    relations = []
     while True:
         schema, name = p.qname()
-        sess.relation(schema, name)  # raises RelationUnknown
-        count += 1
+        relations.append(sess.relation(schema, name))  # raises RelationUnknown
         if p.word() == "PARTITION":
             p.i += 1
             p.skip_parens()
@@ -73,7 +72,9 @@ def _table_list(sess, stmt: Statement, keyword: str) -> Outcome:
         p.skip_parens()
     if p.peek() is not None:
         raise p.error("<EOF>")
-    return Outcome(count)
+    if keyword == "REFRESH" and sess.ctx.refresh is not None:  # strict refresh mode
+        sess.ctx.refresh.refresh(sess.engine_session, relations)
+    return Outcome(len(relations))
 
 
 def _set(sess, stmt: Statement) -> Outcome:
@@ -249,16 +250,19 @@ def _create_table(sess, stmt: Statement) -> Outcome:
         if not ct.columns:
             raise cerr.parse_error("Table definition must contain at least one column")
         pk = [c.name for c in ct.columns if c.pk]
-        elements = [_column_ddl(sess, c) for c in ct.columns]
-        if pk:
-            elements.append("PRIMARY KEY (" + ", ".join(quote_ident(c) for c in pk) + ")")
         qualified = f"{quote_ident(schema)}.{quote_ident(ct.name)}"
         rel = Relation(schema, ct.name, [
-            Column(c.name, c.type, c.not_null, c.pk, c.default) for c in ct.columns],
+            Column(c.name, c.type, c.not_null, c.pk, c.default, c.generated is not None)
+            for c in ct.columns],
             clustered_by=ct.clustered_by or (pk[0] if len(pk) == 1 else "_id"),
             shards=ct.shards or 4, partitioned_by=ct.partitioned_by or None,
             indexes=_indexes(ct.columns, ct.indexes))
-        sess.run_ddl([(f"CREATE TABLE {qualified} ({', '.join(elements)})", None)], rel,
+        before, hidden = syscols.create_statements(rel)
+        elements = [_column_ddl(sess, c) for c in ct.columns] + hidden
+        if pk:
+            elements.append("PRIMARY KEY (" + ", ".join(quote_ident(c) for c in pk) + ")")
+        sess.run_ddl([(sql, None) for sql in before]
+                     + [(f"CREATE TABLE {qualified} ({', '.join(elements)})", None)], rel,
                      schema=schema)
     return Outcome(1)
 
@@ -278,6 +282,8 @@ def _indexes(columns, named=()) -> list[Index]:
 
 def _create_table_as(sess, schema: str, ct) -> Outcome:
     prepared, params = sess.prepare_query(ct.as_query, [])
+    if sess.ctx.refresh is not None and prepared.searched != []:  # strict refresh mode
+        sess.ctx.refresh.before_search(sess.engine_session, prepared.searched)
     qualified = f"{quote_ident(schema)}.{quote_ident(ct.name)}"
     count = sess.run_ddl([(f"CREATE TABLE {qualified} AS {prepared.sql}", params)], None,
                          schema=schema)
@@ -289,7 +295,7 @@ def _create_table_as(sess, schema: str, ct) -> Outcome:
         t = t or prepared.by_name.get(c.name) or from_duckdb_type(_full_type(c))
         columns.append(Column(c.name, t))
     rel = Relation(schema, ct.name, columns, clustered_by="_id", shards=ct.shards or 4)
-    sess.run_ddl([], rel, schema=schema)
+    sess.run_ddl([(sql, None) for sql in syscols.add_statements(rel)], rel, schema=schema)
     return Outcome(count)
 
 
@@ -327,7 +333,9 @@ def _drop(sess, stmt: Statement) -> Outcome:
                                       f'The relation "{rel.fqn}" doesn\'t support or allow '
                                       "DROP operations")
             qualified = f"{quote_ident(rel.schema)}.{quote_ident(rel.name)}"
-            sess.run_ddl([(f"DROP {kind} {qualified}", None)], None, drop=rel)
+            after = syscols.drop_statements(rel) if syscols.has_system_columns(rel) else []
+            sess.run_ddl([(f"DROP {kind} {qualified}", None)] + [(sql, None) for sql in after],
+                         None, drop=rel)
             count += 1
     return Outcome(count)
 
@@ -385,7 +393,8 @@ def _alter(sess, stmt: Statement) -> Outcome:
             col.not_null = False  # DuckDB cannot add a NOT NULL column to filled tables
             qualified = f"{quote_ident(rel.schema)}.{quote_ident(rel.name)}"
             new = Relation(rel.schema, rel.name, rel.columns + [
-                Column(col.name, col.type, False, False, col.default)],
+                Column(col.name, col.type, False, False, col.default,
+                       col.generated is not None)],
                 clustered_by=rel.clustered_by, shards=rel.shards,
                 partitioned_by=rel.partitioned_by, indexes=rel.indexes + _indexes([col]))
             sess.run_ddl([(f"ALTER TABLE {qualified} ADD COLUMN {_column_ddl(sess, col)}",
@@ -450,7 +459,6 @@ COMMANDS = {
     "GRANT": _unsupported,
     "DENY": _unsupported,
     "REVOKE": _unsupported,
-    "COPY": _unsupported,
     "RESTORE": _unsupported,
     "DECLARE": _unsupported,
     "FETCH": _unsupported,

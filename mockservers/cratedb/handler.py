@@ -37,8 +37,10 @@ from dbapi_conformance.mockservers.cratedb import users
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
+from dbapi_conformance.mockservers.cratedb.copy import run_copy
 from dbapi_conformance.mockservers.cratedb.live import Jobs, classify
 from dbapi_conformance.mockservers.cratedb.live import refresh as refresh_live
+from dbapi_conformance.mockservers.cratedb.refresh import Refresher
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
     expression_depth,
@@ -87,6 +89,7 @@ class ServerContext:
     max_statement_length: int = MAX_STATEMENT_LENGTH
     max_expression_depth: int = MAX_EXPRESSION_DEPTH
     users: users.UserStore = field(default_factory=users.UserStore)
+    refresh: Refresher | None = None  # strict refresh mode (refresh.py), off by default
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -174,7 +177,8 @@ class CrateSession:
         return rel
 
     def translator(self) -> Translator:
-        return Translator(self.catalog, self.schema, self.user, self.ctx.version)
+        return Translator(self.catalog, self.schema, self.user, self.ctx.version,
+                          search=self.ctx.refresh is not None)
 
     def prepare_query(self, text: str, args: list) -> tuple[Prepared, list]:
         """Translate a query or DML text; returns the statement and its converted params."""
@@ -211,6 +215,8 @@ class CrateSession:
             self.catalog.add(add)
         if self.ctx.node is not None and (add is not None or drop is not None):
             session.execute(shards_view(self.catalog, self.ctx.node))
+        if self.ctx.refresh is not None:
+            self.ctx.refresh.on_ddl(session, add, drop)
         return count
 
     def interrupt(self) -> None:
@@ -280,6 +286,8 @@ class CrateSession:
             return Outcome(0)
         if users.is_user_statement(stmt):  # takes parameters: CREATE USER u WITH (password = ?)
             return users.run_statement(self, stmt, args)
+        if stmt.words[0] == "COPY":
+            return run_copy(self, stmt, args)
         outcome = run_command(self, stmt)
         if outcome is not None:
             return outcome
@@ -309,6 +317,9 @@ class CrateSession:
             refresh_live(self, prepared.live)
         if self.cancelled:
             raise _killed()
+        refresh = self.ctx.refresh
+        if refresh is not None and prepared.searched != []:
+            refresh.before_search(self.engine_session, prepared.searched)
         for attempt in range(_RETRIES):
             try:
                 res = self.engine_session.execute(prepared.sql, params)
@@ -319,6 +330,8 @@ class CrateSession:
                 if attempt == _RETRIES - 1:
                     raise
                 time.sleep(0.01 * (attempt + 1))
+        if refresh is not None and prepared.kind != "select":
+            refresh.written(prepared.target)
         if not res.columns:
             return Outcome(res.rowcount)
         return self._result(prepared, res, args)

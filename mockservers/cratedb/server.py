@@ -59,6 +59,7 @@ from dbapi_conformance.mockservers.cratedb.handler import (
     CrateSession,
     ServerContext,
 )
+from dbapi_conformance.mockservers.cratedb.refresh import Refresher
 from dbapi_conformance.mockservers.cratedb.users import (
     SUPERUSER,
     Authenticator,
@@ -208,6 +209,10 @@ class MockServer(BaseMockServer):
     ``tls_cert``/``tls_key``: PEM files to serve https. ``port`` 0 picks a free port;
     :attr:`url` tells which.
 
+    ``refresh_interval``: milliseconds; when set, writes reach searches (non primary-key
+    reads) only after ``REFRESH TABLE`` or that interval, as in CrateDB (refresh.py); None
+    (default): visible at once.
+
     Timeouts (seconds): ``body_timeout`` for a whole request body to arrive (one deadline,
     however the bytes trickle in), ``statement_timeout`` for one statement,
     ``startup_timeout`` for :meth:`start`, ``stop_timeout`` for :meth:`stop`.
@@ -236,7 +241,8 @@ class MockServer(BaseMockServer):
                  max_buffered_bytes: int | None = None,
                  max_statement_length: int = MAX_STATEMENT_LENGTH,
                  max_expression_depth: int = MAX_EXPRESSION_DEPTH,
-                 max_json_depth: int = MAX_JSON_DEPTH):
+                 max_json_depth: int = MAX_JSON_DEPTH,
+                 refresh_interval: float | None = None):
         super().__init__(host, port, startup_timeout=startup_timeout,
                          stop_timeout=stop_timeout)
         self.user_store = users_ = UserStore(users or {})
@@ -258,6 +264,9 @@ class MockServer(BaseMockServer):
         self.max_statement_length = max_statement_length
         self.max_expression_depth = max_expression_depth
         self.max_json_depth = max_json_depth
+        if refresh_interval is not None and not refresh_interval > 0:
+            raise ValueError("refresh_interval must be a positive number of milliseconds")
+        self.refresh_interval = refresh_interval
         self.node_name = systables.random_node_name()
         self._workers = workers
         self._ctx: ServerContext | None = None
@@ -283,6 +292,10 @@ class MockServer(BaseMockServer):
                             help="DuckDB file: tables survive a restart (default: in memory)")
         parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve https")
         parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+        parser.add_argument("--refresh-interval", metavar="MS", type=float,
+                            help="strict refresh mode: writes reach non primary-key reads "
+                                 "only after REFRESH TABLE or MS milliseconds, as in CrateDB "
+                                 "(default: at once)")
         auth = parser.add_argument_group(
             "authentication",
             "Off by default, as in CrateDB without auth.host_based: every existing user gets "
@@ -339,9 +352,12 @@ class MockServer(BaseMockServer):
                 raise UsageError(
                     f"--user {name} needs a password (--password-env, --password-file or "
                     "--password), a --trust rule or --client-ca")
+        refresh = getattr(args, "refresh_interval", None)
+        if refresh is not None and not refresh > 0:
+            raise UsageError("--refresh-interval needs a positive number of milliseconds")
         return cls(host=args.host, port=args.port, users=accounts, database=args.database,
                    tls_cert=args.tls_cert, tls_key=args.tls_key, trust=rules,
-                   client_ca=args.client_ca)
+                   client_ca=args.client_ca, refresh_interval=refresh)
 
     # --- life cycle --------------------------------------------------------------------
     async def listen(self) -> tuple[str, int]:
@@ -376,6 +392,11 @@ class MockServer(BaseMockServer):
                                    self._ctx.catalog, node)
         self._ctx.users = self.user_store
         await loop.run_in_executor(self._executor, self.user_store.attach, engine)
+        if self.refresh_interval is not None:
+            refresher = Refresher(self.refresh_interval)
+            await loop.run_in_executor(self._executor, _install_refresher, refresher, engine,
+                                       self._ctx.catalog)
+            self._ctx.refresh = refresher
         return host, port
 
     async def close(self) -> None:
@@ -680,6 +701,11 @@ def _accounts(specs: list[tuple[str, str]]) -> dict[str, str | None]:
             raise UsageError(f"{option} {value}: the password of --user {current} is empty")
         accounts[current] = password
     return accounts
+
+
+def _install_refresher(refresher: Refresher, engine, catalog: Catalog) -> None:
+    with engine.session() as session:
+        refresher.install(session, catalog.relations(system=False))
 
 
 def _is_browser(user_agent: str | None) -> bool:

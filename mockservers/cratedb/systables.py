@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from importlib import resources
 
-from dbapi_conformance.mockservers.cratedb import functions, pgtypes, udf
+from dbapi_conformance.mockservers.cratedb import functions, pgtypes, syscols, udf
 from dbapi_conformance.mockservers.cratedb.catalog import (
     META_SCHEMA,
     SYSTEM_SCHEMAS,
@@ -529,7 +529,10 @@ def _install(engine, session, catalog: Catalog, node: NodeInfo) -> None:
     functions.install(session)
     catalog.load(session.execute(f"SELECT * FROM {META_SCHEMA}.tables").rows,
                  session.execute(f"SELECT * FROM {META_SCHEMA}.columns").rows,
-                 session.execute(f"SELECT * FROM {META_SCHEMA}.indexes").rows)
+                 session.execute(f"SELECT * FROM {META_SCHEMA}.indexes").rows,
+                 session.execute("SELECT table_schema, table_name, column_name FROM "
+                                 "information_schema.columns WHERE is_generated = 'ALWAYS'").rows)
+    syscols.migrate(session, catalog.relations(system=False))
 
     relations: list[Relation] = []
     sys_schema = SYSTEM_SCHEMAS["sys"]

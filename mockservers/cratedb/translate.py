@@ -30,13 +30,19 @@ from sqlglot import exp
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
-from dbapi_conformance.mockservers.cratedb import functions, sized
+from dbapi_conformance.mockservers.cratedb import functions, sized, syscols
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.fulltext import rewrite_match
 from dbapi_conformance.mockservers.cratedb.live import LIVE
+from dbapi_conformance.mockservers.cratedb.refresh import route_searches
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
+from dbapi_conformance.mockservers.cratedb.unnest import (
+    array_of,
+    insert_source_arrays,
+    rewrite_from_unnest,
+)
 from dbapi_conformance.mockservers.cratedb.values import temporal_literal
 
 __all__ = ["Prepared", "Translator", "DYNAMIC", "parameter_column"]
@@ -75,6 +81,7 @@ class Prepared:
     - ``target``: the written relation (DML);
     - ``nargs``: the highest placeholder number used;
     - ``live``: the live system relations read (live.py refreshes them before the run).
+    - ``searched``: see refresh.py.
     """
 
     sql: str
@@ -86,6 +93,8 @@ class Prepared:
     target: Relation | None = None
     nargs: int = 0
     live: tuple[tuple[str, str], ...] = ()
+    #: strict refresh mode: the tables read as searches (None: a view, any table)
+    searched: list[Relation] | None = field(default_factory=list)
 
 
 def _syntax(stmt_text: str, exc: Exception) -> cerr.CrateError:
@@ -155,6 +164,10 @@ def _format_name(e: exp.Expression) -> str:
         return text
     if isinstance(e, exp.Null):
         return "NULL"
+    if isinstance(e, exp.Array):
+        return "[" + ", ".join(_format_name(x) for x in e.expressions) + "]"
+    if isinstance(e, (exp.Unnest, exp.Explode)):
+        return "unnest"  # a table function in the select list (table-functions.rst)
     if isinstance(e, exp.Boolean):
         return "true" if e.this else "false"
     if isinstance(e, exp.Neg):
@@ -227,11 +240,13 @@ def _arguments_in_order(e: exp.Func) -> list[exp.Expression] | None:
 class Translator:
     """Rewrites one parsed statement for one session (``schema``, ``user``)."""
 
-    def __init__(self, catalog: Catalog, schema: str, user: str, version: str):
+    def __init__(self, catalog: Catalog, schema: str, user: str, version: str, *,
+                 search: bool = False):
         self.catalog = catalog
         self.schema = schema
         self.user = user
         self.version = version
+        self.search = search  # strict refresh mode: searches read the search copies
         self.hints: dict[int, CrateType] = {}
         self.sources: dict[str, Relation] = {}  # alias or name -> relation
         self.relations: list[Relation] = []
@@ -247,14 +262,17 @@ class Translator:
             tree = self._values_as_select(tree)
         self._fold_identifiers(tree)
         target = self._resolve_tables(tree, kind)
+        searched = route_searches(self.catalog, tree, kind, target) if self.search else []
+        rewrite_match(self, tree)  # before syscols: _score is BM25 under a MATCH, else 1.0
+        syscols.rewrite(self.catalog, tree, target)
         top = self._top_select(tree)
         projections = self._projections(tree, top)
         self._name_outputs(projections)
         provenance = self._provenance(projections)
-        rewrite_match(self, tree)
         functions.rewrite(self, tree)
         self._rewrite_object_key_updates(tree)
         self._typed_contexts(tree, target)
+        rewrite_from_unnest(tree)
         self._rewrite_subscripts(tree)
         self._rewrite_bit_strings(tree)
         self._rewrite_functions(tree)
@@ -265,6 +283,7 @@ class Translator:
         names = self._insert_columns(tree, target) if kind == "insert" and target else None
         sized.rewrite_writes(tree, target, names)
         sized.rewrite_character_comparisons(tree, self._column_type)
+        syscols.bump_versions(tree, target)
         order, nargs = self._renumber(tree, nparams)
         try:
             sql = tree.sql(dialect="duckdb", identify=True,
@@ -279,7 +298,7 @@ class Translator:
                     seen[col.name] = col.type if col.name not in seen else None
             by_name = {k: v for k, v in seen.items() if v is not None}
         return Prepared(sql, order, dict(self.hints), provenance, by_name, kind, target, nargs,
-                        tuple(sorted(self.live)))
+                        live=tuple(sorted(self.live)), searched=searched)
 
     # --- statement shape ---------------------------------------------------------------
     @staticmethod
@@ -493,6 +512,9 @@ class Translator:
                 for name, value in zip(names, values):
                     col = target.column(name)
                     self._hint(value, col.type if col else None)
+            for name, array in zip(names, insert_source_arrays(tree)):
+                col = target.column(name)
+                self._hint(array, array_of(col.type if col else None))
             conflict = tree.args.get("conflict")
             if conflict is not None:
                 for eq in conflict.find_all(exp.EQ):
