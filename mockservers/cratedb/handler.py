@@ -36,7 +36,13 @@ from dbapi_conformance.mockservers.cratedb.statements import (
 )
 from dbapi_conformance.mockservers.cratedb.systables import NodeInfo, shards_view
 from dbapi_conformance.mockservers.cratedb.translate import DYNAMIC, Prepared, Translator, parse
-from dbapi_conformance.mockservers.cratedb.values import convert_param, guess_type, to_json
+from dbapi_conformance.mockservers.cratedb.values import (
+    PROJECT,
+    column_encoder,
+    convert_param,
+    encode_rows,
+    guess_type,
+)
 from dbapi_conformance.mockservers.engine import errors as eng
 
 __all__ = ["ServerContext", "CrateSession"]
@@ -249,7 +255,7 @@ class CrateSession:
     def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
         for attempt in range(_RETRIES):
             try:
-                res = self.engine_session.execute(prepared.sql, params)
+                res = self.engine_session.execute(prepared.sql, params, project=PROJECT)
                 break
             except eng.TransactionError:
                 # a write-write conflict with another connection's statement: CrateDB
@@ -274,7 +280,8 @@ class CrateSession:
             elif t is None or not _compatible(t, column):
                 t = from_duckdb_type(_full_type(column))
             types.append(t)
-        rows = [[to_json(v, t) for v, t in zip(row, types)] for row in res.rows]
+        rows = encode_rows(res.rows, [column_encoder(c.type_name, t)
+                                      for c, t in zip(res.columns, types)])
         for i, t in enumerate(types):
             if t is DYNAMIC:
                 types[i] = guess_type(row[i] for row in rows)
