@@ -30,9 +30,9 @@ from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckd
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
+    StatementCache,
     not_a_statement,
     number_qmarks,
-    split,
 )
 from dbapi_conformance.mockservers.cratedb.systables import NodeInfo, shards_view
 from dbapi_conformance.mockservers.cratedb.translate import DYNAMIC, Prepared, Translator, parse
@@ -58,7 +58,8 @@ _CACHE_SIZE = 512
 @dataclass
 class ServerContext:
     """What every session of one server shares, including a cache of translations (the
-    same statements come again and again; sqlglot takes most of a simple query's time)."""
+    same statements come again and again; sqlglot takes most of a simple query's time)
+    and one of split statement texts (``statements``)."""
 
     engine: object
     catalog: Catalog
@@ -66,6 +67,7 @@ class ServerContext:
     node: NodeInfo | None = None
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
+    statements: StatementCache = field(default_factory=StatementCache)
 
     def cached(self, key, build):
         with self.cache_lock:
@@ -152,7 +154,7 @@ class CrateSession:
 
     def prepare_query(self, text: str, args: list) -> tuple[Prepared, list]:
         """Translate a query or DML text; returns the statement and its converted params."""
-        stmt = split(text)
+        stmt = self.ctx.statements.split(text)
         tree = parse(stmt, number_qmarks(stmt))
         prepared = self.translator().prepare(tree, len(args))
         return prepared, self._params(prepared, args)
@@ -203,7 +205,7 @@ class CrateSession:
         bodies; an unexpected failure becomes a 5000 error, never an exception."""
         start = time.perf_counter()
         try:
-            stmt = split(request.stmt)
+            stmt = self.ctx.statements.split(request.stmt)
             if request.bulk_args is not None:
                 results = self._bulk(stmt, request.bulk_args)
                 return 200, encode_bulk(results, _ms(start))
