@@ -848,3 +848,25 @@ def test_projection_templates_may_repeat_the_column_and_plans_are_bounded(sessio
     for i in range(300):
         session.execute(f"SELECT {i} AS n", project=twice)
     assert len(session._plans) == 256
+
+
+# --- insert_many: one INSERT ... VALUES for many parameter rows --------------------------
+
+def test_insert_many_inserts_every_row_in_one_statement_or_none(session, table):
+    sql = "INSERT INTO t (id, name, ts) VALUES ($2, upper($1), $3)"
+    types = ["VARCHAR", "INTEGER", "TIMESTAMP"]
+    rows = [["a", 1, datetime.datetime(2026, 1, 1)], ["b", 2, None]]
+    assert session.insert_many(sql, rows, types) == 2
+    assert session.execute("SELECT id, name, ts FROM t ORDER BY id").rows == [
+        (1, "A", datetime.datetime(2026, 1, 1)), (2, "B", None)]
+    with pytest.raises(errors.DuplicateKey):
+        session.insert_many(sql, [["c", 3, None], ["d", 1, None]], types)
+    assert session.execute("SELECT count(*) FROM t").rows == [(2,)]  # nothing of it went in
+    for other in ("INSERT INTO t (id, name) VALUES ($1, $2), ($3, $4)",
+                  "INSERT INTO t (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                  "INSERT INTO t (id, name) VALUES ($1, $2) RETURNING id",
+                  "UPDATE t SET name = $2 WHERE id = $1",
+                  "INSERT INTO t (id, name) VALUES ($1, 'x')"):
+        assert session.insert_many(other, [[7, "x"]], ["INTEGER", "VARCHAR"]) is None, other
+    assert session.insert_many(sql, [["a", 9]], types) is None  # a row one value short
+    assert session.execute("SELECT count(*) FROM t").rows == [(2,)]

@@ -53,6 +53,7 @@ _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "INSERT", "UPDATE", "DELETE", "EXPLA
 _OBJECTS = ("OBJECT", "UNCHECKED_OBJECT", "GEO_SHAPE")
 _RETRIES = 5
 _CACHE_SIZE = 512
+_BULK_ONE_BY_ONE = 8  # a failed chunk of a bulk INSERT this small runs item by item
 
 
 @dataclass
@@ -255,16 +256,8 @@ class CrateSession:
         return [convert_param(args[i], prepared.hints.get(i)) for i in prepared.order]
 
     def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
-        for attempt in range(_RETRIES):
-            try:
-                res = self.engine_session.execute(prepared.sql, params, project=PROJECT)
-                break
-            except eng.TransactionError:
-                # a write-write conflict with another connection's statement: CrateDB
-                # retries conflicting writes itself, so do the same
-                if attempt == _RETRIES - 1:
-                    raise
-                time.sleep(0.01 * (attempt + 1))
+        res = self._retrying(lambda: self.engine_session.execute(prepared.sql, params,
+                                                                 project=PROJECT))
         if not res.columns:
             return Outcome(res.rowcount)
         return self._result(prepared, res, args)
@@ -328,8 +321,47 @@ class CrateSession:
                     f"The query contains a parameter placeholder ${len(args) + 1}, but there "
                     f"are only {len(args)} parameter values")
             converted.append(self._params(prepared, args))
-        results = []
-        for params in converted:
+        types = self._bulk_types(prepared)
+        results: list[dict] = []
+        self._bulk_chunk(prepared, converted, types, results)
+        return results
+
+    @staticmethod
+    def _bulk_types(prepared: Prepared) -> list[str] | None:
+        """The DuckDB type of each placeholder of a plain INSERT, when the columns the
+        values meet tell them all; None when the items must run one by one."""
+        if prepared.kind != "insert" or prepared.out_types:
+            return None
+        types = []
+        for i in prepared.order:
+            t = prepared.hints.get(i)
+            if t is None:
+                return None
+            types.append(t.duck)
+        return types
+
+    def _bulk_chunk(self, prepared: Prepared, chunk: list[list], types: list[str] | None,
+                    results: list[dict]) -> None:
+        """Run the items of ``chunk`` in order, appending CrateDB's result per item. A
+        plain INSERT goes in as one engine statement (all or nothing); when that fails, the
+        halves are tried in turn, and the items of a small chunk one by one, so that each
+        failing item gets its own error (rowcount -2) and the others their rows."""
+        if types is not None and len(chunk) > _BULK_ONE_BY_ONE:
+            try:
+                count = self._retrying(lambda: self.engine_session.insert_many(
+                    prepared.sql, chunk, types))
+            except eng.EngineError:  # some item fails: find which, half by half
+                half = len(chunk) // 2
+                self._bulk_chunk(prepared, chunk[:half], types, results)
+                self._bulk_chunk(prepared, chunk[half:], types, results)
+                return
+            if count is not None:
+                if count != len(chunk):  # a plain INSERT writes one row per item
+                    raise cerr.CrateError(5000, "RuntimeException",
+                                          f"bulk insert wrote {count} rows for {len(chunk)}")
+                results.extend(bulk_item(1) for _ in chunk)
+                return
+        for params in chunk:
             try:
                 results.append(bulk_item(self._execute(prepared, params).rowcount))
             except eng.EngineError as exc:
@@ -337,7 +369,18 @@ class CrateSession:
                 if not err.runtime:
                     raise err from None
                 results.append(bulk_item(-2, (err.code, err.message)))
-        return results
+
+    @staticmethod
+    def _retrying(run):
+        """``run()``, retried on a write-write conflict with another connection's
+        statement: CrateDB retries conflicting writes itself, so the mock does too."""
+        for attempt in range(_RETRIES):
+            try:
+                return run()
+            except eng.TransactionError:
+                if attempt == _RETRIES - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
 
 
 def _ms(start: float) -> float:

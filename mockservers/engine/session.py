@@ -280,6 +280,23 @@ class Session:
         columns = [column_from_duckdb(d[0], d[1]) for d in desc]
         return Result(columns, rows, len(rows), kind)
 
+    def insert_many(self, sql: str, rows: Sequence[Sequence[Any]],
+                    types: Sequence[str]) -> int | None:
+        """Run ``sql``, an ``INSERT ... VALUES`` of one row with placeholders ``$1..$n`` of
+        DuckDB types ``types``, for every parameter row of ``rows`` in ONE statement
+        (``translate.bulk_insert_sql``): all rows go in, or none (the statement fails as a
+        whole, raising an EngineError, and nothing is inserted). Returns the rows inserted;
+        None, having run nothing, when ``sql`` is not of that form or a row has not
+        ``len(types)`` values: run the rows one by one then."""
+        from dbapi_conformance.mockservers.engine.translate import bulk_insert_sql
+
+        if not rows or any(len(row) != len(types) for row in rows):
+            return None
+        text = bulk_insert_sql(sql, tuple(types))
+        if text is None:
+            return None
+        return self.execute(text, [list(column) for column in zip(*rows)]).rowcount
+
     @property
     def projection_stats(self) -> tuple[int, int]:
         """``(hits, misses)`` of this session's projection plans (see :meth:`execute`)."""
