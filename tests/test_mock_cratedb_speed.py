@@ -238,3 +238,16 @@ def test_bulk_requests_that_are_not_plain_inserts_still_count_per_item(cur, inse
     cur.execute(f"REFRESH TABLE {name}")
     cur.execute(f"SELECT count(*) FROM {name} WHERE id >= 100")
     assert cur.fetchone()[0] == 0
+
+
+def test_a_statements_words_are_worked_out_once(monkeypatch):
+    stmt = statements.split("SELECT name FROM t WHERE id = ?")
+    looked_at = []
+    real = statements.Tok.word
+
+    monkeypatch.setattr(statements.Tok, "word",
+                        property(lambda tok: looked_at.append(tok) or real.fget(tok)))
+    first = stmt.words
+    first.append("CHANGED")  # a caller's copy: the statement is shared through the cache
+    assert stmt.words == ["SELECT", "NAME", "FROM", "T", "WHERE", "ID", "", ""]
+    assert stmt.starts("SELECT", "NAME") and len(looked_at) == len(stmt.toks)

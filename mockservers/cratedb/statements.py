@@ -8,6 +8,7 @@ turns each ``?`` into ``$n`` on the token positions, so only ``$n`` reaches the 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -82,12 +83,17 @@ class Statement:
     text: str
     toks: tuple[Tok, ...]
 
+    @functools.cached_property
+    def _words(self) -> tuple[str, ...]:
+        return tuple(t.word for t in self.toks)
+
     @property
     def words(self) -> list[str]:
-        return [t.word for t in self.toks]
+        """:attr:`Tok.word` of each token (a new list each time: callers may keep it)."""
+        return list(self._words)
 
     def starts(self, *words: str) -> bool:
-        ws = self.words
+        ws = self._words
         return len(ws) >= len(words) and all(a == b for a, b in zip(ws, words))
 
 
