@@ -17,6 +17,9 @@ generate_series``). Measured, through the official client ``crate`` (and, unless
 - bulk (mock only, official client): one ``executemany`` (``bulk_args``) of BULK rows into
   an empty table, seconds and rows/s.
 
+The reference driver's line against the floor next to the official client's compares the
+two clients' own cost (below 1: the reference driver is faster).
+
 Within each repeat every (client, server) pair runs once, in an order that alternates
 between repeats, so a noisy machine hits all pairs alike. Reported: the median over the
 repeats with its spread (min-max), the server process's CPU time per operation (from
@@ -258,6 +261,12 @@ def main() -> None:
             verdict = "ok" if ratio <= target else "MISSED"
             parts.append(f"{kind} {ratio:.2f}x (target {target}x: {verdict})")
         print(f"ratio mock/floor, {client}: " + ", ".join(parts))
+    if "reference" in clients:  # the clients' own cost: both on the floor server
+        by = {(p.client, p.server): p for p in pairs}
+        ref, off = by[("reference", "floor")], by[("crate", "floor")]
+        print("ratio reference/crate on the floor: " + ", ".join(
+            f"{kind} {statistics.median(ref.times[kind]) / statistics.median(off.times[kind]):.2f}x"
+            for kind in TARGETS))
     med = statistics.median(bulk_wall)
     verdict = "ok" if med < BULK_TARGET else "MISSED"
     print(f"bulk insert (crate, mock): {spread(bulk_wall, 1, 's', 3)}, "
