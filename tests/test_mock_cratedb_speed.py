@@ -251,3 +251,12 @@ def test_a_statements_words_are_worked_out_once(monkeypatch):
     first.append("CHANGED")  # a caller's copy: the statement is shared through the cache
     assert stmt.words == ["SELECT", "NAME", "FROM", "T", "WHERE", "ID", "", ""]
     assert stmt.starts("SELECT", "NAME") and len(looked_at) == len(stmt.toks)
+
+
+def test_the_engine_runs_each_statement_on_one_thread(server, cur):
+    cur.execute("SELECT 1")  # the server is up and has served
+    session = server._ctx.engine.session()
+    try:
+        assert session.execute("SELECT current_setting('threads')").rows == [(1,)]
+    finally:
+        session.close()

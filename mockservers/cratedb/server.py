@@ -20,6 +20,7 @@ import base64
 import binascii
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -46,7 +47,11 @@ from dbapi_conformance.mockservers.base import BaseMockServer, UsageError
 from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb import systables
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog
-from dbapi_conformance.mockservers.cratedb.handler import CrateSession, ServerContext
+from dbapi_conformance.mockservers.cratedb.handler import (
+    ENGINE_SETTINGS,
+    CrateSession,
+    ServerContext,
+)
 from dbapi_conformance.mockservers.engine import Engine
 
 __all__ = ["MockServer"]
@@ -190,7 +195,8 @@ class MockServer(BaseMockServer):
         self._connections = {}
         self._executor = concurrent.futures.ThreadPoolExecutor(
             self._workers, thread_name_prefix="cratedb-sql")
-        engine = await loop.run_in_executor(self._executor, Engine, self.database)
+        engine = await loop.run_in_executor(
+            self._executor, functools.partial(Engine, self.database, settings=ENGINE_SETTINGS))
         self._ctx = ServerContext(engine, Catalog(), VERSION)
         ssl_context = None
         if self.tls_cert:
