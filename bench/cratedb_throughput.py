@@ -161,26 +161,26 @@ class Pair:
         self.cpu[kind].append((cpu_seconds(self.pid) - c0) / per)
 
 
-def bulk_once(url: str, n: int) -> tuple[float, int]:
-    """One ``executemany`` of ``n`` rows into an empty table: (wall seconds of the
-    executemany, rows in the table afterwards)."""
+def bulk_once(url: str, n: int, pid: int) -> tuple[float, float, int]:
+    """One ``executemany`` of ``n`` rows into an empty table: (wall seconds and server
+    ``pid``'s CPU seconds of the executemany, rows in the table afterwards)."""
     conn = crate_client.connect(url)
     cur = conn.cursor()
     cur.execute("DROP TABLE IF EXISTS bench_bulk")
     cur.execute("CREATE TABLE bench_bulk (id INTEGER PRIMARY KEY, name TEXT, "
                 "value DOUBLE PRECISION, ts TIMESTAMP WITH TIME ZONE)")
     data = [(i, f"name-{i}", i * 0.5, TS0 + i * 1000) for i in range(n)]
-    w0 = time.perf_counter()
+    c0, w0 = cpu_seconds(pid), time.perf_counter()
     results = cur.executemany(
         "INSERT INTO bench_bulk (id, name, value, ts) VALUES (?, ?, ?, ?)", data)
-    wall = time.perf_counter() - w0
+    wall, cpu = time.perf_counter() - w0, cpu_seconds(pid) - c0
     if len(results) != n or any(r.get("rowcount") != 1 for r in results):
         raise SystemExit("bulk insert: not every item inserted one row")
     cur.execute("REFRESH TABLE bench_bulk")
     cur.execute("SELECT count(*) FROM bench_bulk")
     count = cur.fetchone()[0]
     conn.close()
-    return wall, count
+    return wall, cpu, count
 
 
 def spread(values: list[float], scale: float, unit: str, digits: int) -> str:
@@ -232,12 +232,11 @@ def main() -> None:
                 p.check_fetch(args.rows)
             for p in order:
                 p.timed("point", lambda p=p: p.points(ids), len(ids))
-            c0 = cpu_seconds(mock.pid)
-            wall, count = bulk_once(mock_url, args.bulk)
+            wall, cpu, count = bulk_once(mock_url, args.bulk, mock.pid)
             if count != args.bulk:
                 raise SystemExit(f"bulk insert: {count} rows in the table, not {args.bulk}")
             bulk_wall.append(wall)
-            bulk_cpu.append(cpu_seconds(mock.pid) - c0)  # includes DROP/CREATE/count
+            bulk_cpu.append(cpu)
     finally:
         stop(mock)
         if floor is not None:
