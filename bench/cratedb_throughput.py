@@ -135,6 +135,7 @@ class Pair:
         self.cursor = connect().cursor()
         self.times: dict[str, list[float]] = {"fetch": [], "point": []}
         self.cpu: dict[str, list[float]] = {"fetch": [], "point": []}
+        self.client_cpu: dict[str, list[float]] = {"fetch": [], "point": []}
 
     def fetch(self, rows: int) -> None:
         self.cursor.execute(FETCH)
@@ -155,10 +156,11 @@ class Pair:
                 raise SystemExit(f"{self.client}/{self.server}: wrong row for id {i}")
 
     def timed(self, kind: str, run: Callable[[], None], per: int) -> None:
-        c0, w0 = cpu_seconds(self.pid), time.perf_counter()
+        c0, w0, p0 = cpu_seconds(self.pid), time.perf_counter(), time.process_time()
         run()
         self.times[kind].append((time.perf_counter() - w0) / per)
         self.cpu[kind].append((cpu_seconds(self.pid) - c0) / per)
+        self.client_cpu[kind].append((time.process_time() - p0) / per)
 
 
 def bulk_once(url: str, n: int, pid: int) -> tuple[float, float, int]:
@@ -244,13 +246,18 @@ def main() -> None:
 
     print(f"{args.rows:,} rows fetched, {args.queries:,} point queries, {args.bulk:,}-row "
           f"bulk insert; {args.repeat} repeats, interleaved; median (min-max)")
-    print(f"{'client':10} {'server':6} {'fetch':>32} {'server cpu':>12}"
-          f" {'point query':>30} {'server cpu':>12}")
+    print("cpu: median CPU time per operation of the server process / of this (client) "
+          "process")
+    print(f"{'client':10} {'server':6} {'fetch':>30} {'cpu server/client':>19}"
+          f" {'point query':>28} {'cpu server/client':>19}")
     for p in pairs:
-        print(f"{p.client:10} {p.server:6} {spread(p.times['fetch'], 1, 's', 3):>32}"
-              f" {statistics.median(p.cpu['fetch']):>10.3f} s"
-              f" {spread(p.times['point'], 1e6, 'us', 0):>30}"
-              f" {statistics.median(p.cpu['point']) * 1e6:>9.0f} us")
+        def cpu(kind: str, scale: float, digits: int) -> str:
+            return (f"{statistics.median(p.cpu[kind]) * scale:.{digits}f}/"
+                    f"{statistics.median(p.client_cpu[kind]) * scale:.{digits}f}")
+        print(f"{p.client:10} {p.server:6} {spread(p.times['fetch'], 1, 's', 3):>30}"
+              f" {cpu('fetch', 1, 3) + ' s':>19}"
+              f" {spread(p.times['point'], 1e6, 'us', 0):>28}"
+              f" {cpu('point', 1e6, 0) + ' us':>19}")
     for client in clients:
         mine = {p.server: p for p in pairs if p.client == client}
         parts = []
