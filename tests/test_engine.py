@@ -870,3 +870,13 @@ def test_insert_many_inserts_every_row_in_one_statement_or_none(session, table):
         assert session.insert_many(other, [[7, "x"]], ["INTEGER", "VARCHAR"]) is None, other
     assert session.insert_many(sql, [["a", 9]], types) is None  # a row one value short
     assert session.execute("SELECT count(*) FROM t").rows == [(2,)]
+
+
+def test_projection_of_a_statement_ending_in_a_semicolon(session):
+    for sql in ("SELECT TIMESTAMP '1970-01-01 00:00:01' AS t;",
+                "SELECT TIMESTAMP '1970-01-01 00:00:01' AS t ; -- done; really",
+                "SELECT TIMESTAMP '1970-01-01 00:00:01' AS t /* ; */;;"):
+        for _ in range(2):
+            assert session.execute(sql, project=EPOCH_MS).rows == [(1000,)], sql
+    res = session.execute("SELECT ';' AS a, TIMESTAMP '1970-01-01' AS b -- ;", project=EPOCH_MS)
+    assert res.rows == [(";", 0)]

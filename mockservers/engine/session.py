@@ -112,6 +112,20 @@ class _Plan:
     generation: int
 
 
+def _without_semicolon(sql: str) -> str:
+    """``sql`` cut before a trailing ``;`` (comments after it go too), so that it can stand
+    inside parentheses; DuckDB's own tokenizer tells comments and strings apart."""
+    end = None
+    for offset, kind in reversed(duckdb.tokenize(sql)):
+        if kind == duckdb.token_type.comment:
+            continue
+        if kind == duckdb.token_type.operator and sql.startswith(";", offset):
+            end = offset
+            continue
+        break
+    return sql if end is None else sql[:end]
+
+
 def _param_types(params) -> tuple:
     """What DuckDB's typing of a statement may depend on besides its text: the Python
     types of the values bound (``SELECT $1`` is INTEGER for 1, VARCHAR for 'a')."""
@@ -333,7 +347,7 @@ class Session:
             # the newline ends a trailing -- comment of the statement
             run = "SELECT " + ", ".join(
                 project[t].format(f"#{i}") if t in project else f"#{i}"
-                for i, t in enumerate(types, 1)) + " FROM (" + sql + "\n)"
+                for i, t in enumerate(types, 1)) + " FROM (" + _without_semicolon(sql) + "\n)"
         cur = self._con.execute(run, params)
         rows = cur.fetchall()
         self._plans[key] = _Plan(run, columns, [str(d[1]) for d in cur.description],
