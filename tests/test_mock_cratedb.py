@@ -410,9 +410,9 @@ def test_client_gzips_large_bodies(server, cur, table, monkeypatch):
     seen = []
     real = server_module._decompress
 
-    def spy(body, encoding, limit):
+    def spy(body, encoding, *rest):
         seen.append(encoding)
-        return real(body, encoding, limit)
+        return real(body, encoding, *rest)
 
     monkeypatch.setattr(server_module, "_decompress", spy)
     cur.execute(f"INSERT INTO {table} (id, name) VALUES (?, ?)", (1, "y" * 10_000))

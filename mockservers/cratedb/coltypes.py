@@ -173,8 +173,6 @@ def parse_type_name(text: str) -> CrateType:
     dtype = _BY_NAME.get(t)
     if dtype is None:
         raise TypeNameError(f"Cannot find data type: {text.strip()}")
-    if dtype == DataType.TEXT and params:
-        params = ()  # VARCHAR(n) stays TEXT; the length is not enforced by the mock
     return CrateType(dtype, None, params)
 
 

@@ -1,8 +1,9 @@
 """CrateDB's SQL as sqlglot reads it: the postgres dialect less what CrateDB does not have.
 
-CrateDB has no dollar-quoted strings (``$tag$ ... $tag$``), so ``$`` always starts a
-``$n`` parameter, also with no space after it (``SELECT $1,$2``); and no ``?::`` operator,
-so ``?::int`` is a placeholder cast to int (cratedb.md 5.4).
+Dollar-quoted strings (``$tag$ ... $tag$``) are rewritten as quoted strings before
+sqlglot sees them (statements.py), so here ``$`` always starts a ``$n`` parameter, also
+with no space after it (``SELECT $1,$2``); CrateDB has no ``?::`` operator, so ``?::int``
+is a placeholder cast to int (cratedb.md 5.4).
 """
 
 from __future__ import annotations

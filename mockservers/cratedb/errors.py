@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from dbapi_conformance.drivers.wire.cratedb import ErrorCode, error_message, http_status
+from dbapi_conformance.mockservers.cratedb import sized
 from dbapi_conformance.mockservers.engine import errors as eng
 
 __all__ = ["CrateError", "from_engine", "error_trace", "parsing_error", "relation_unknown",
@@ -176,6 +177,9 @@ def from_engine(err: eng.EngineError) -> CrateError:
         return unsupported(msg)
     if isinstance(err, eng.InvalidStatement):
         return parse_error(msg)
+    too_long = sized.too_long(msg)
+    if too_long is not None:  # a VARCHAR(n) / CHARACTER(n) write; per bulk item
+        return CrateError(4000, "SQLParseException", too_long, runtime=True)
     return CrateError(ErrorCode.UNHANDLED_SERVER_ERROR, "RuntimeException", msg)
 
 

@@ -5,6 +5,14 @@ first request, else ``doc``), ``SET`` values (cratedb.md 2.4). :class:`CrateSess
 state plus one engine session; :meth:`CrateSession.handle` runs one decoded request and
 returns the HTTP status and JSON body, never raising for a client's mistake. Its calls
 block (DuckDB): the server runs them on worker threads, one at a time per connection.
+
+Statements too large for the mock's parser get the answer CrateDB gives when its parser runs
+out of stack (crate/crate ``SqlParser.invokeParser``): ``ParsingException[line 1:1:
+statement is too large (stack overflow while parsing)]``, code 4000. CrateDB's only limit is
+its stack; the mock refuses, with that answer, a statement longer than
+``max_statement_length`` characters (tokenizing costs time and memory in proportion), one
+whose :func:`~.statements.expression_depth` passes ``max_expression_depth``, and any that
+makes Python's recursion limit trip.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
     StatementCache,
+    expression_depth,
     not_a_statement,
     number_qmarks,
 )
@@ -45,7 +54,8 @@ from dbapi_conformance.mockservers.cratedb.values import (
 )
 from dbapi_conformance.mockservers.engine import errors as eng
 
-__all__ = ["ServerContext", "CrateSession", "ENGINE_SETTINGS"]
+__all__ = ["ServerContext", "CrateSession", "ENGINE_SETTINGS", "MAX_STATEMENT_LENGTH",
+           "MAX_EXPRESSION_DEPTH"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +69,19 @@ _OBJECTS = ("OBJECT", "UNCHECKED_OBJECT", "GEO_SHAPE")
 _RETRIES = 5
 _CACHE_SIZE = 512
 _BULK_ONE_BY_ONE = 8  # a failed chunk of a bulk INSERT this small runs item by item
+#: Characters of one statement (a 1,000-row multi-row INSERT is far below).
+MAX_STATEMENT_LENGTH = 1 << 20
+#: expression_depth(); chains of a few hundred operators parse fine, deeper ones do not.
+MAX_EXPRESSION_DEPTH = 1000
+
+
+def too_large() -> cerr.CrateError:
+    """CrateDB's answer to a statement its parser cannot take (StackOverflowError)."""
+    return cerr.parsing_error(1, 1, "statement is too large (stack overflow while parsing)")
+
+
+def _killed() -> cerr.CrateError:
+    return cerr.CrateError(5030, "JobKilledException", "Job killed. The client went away")
 
 
 @dataclass
@@ -71,6 +94,8 @@ class ServerContext:
     catalog: Catalog
     version: str
     node: NodeInfo | None = None
+    max_statement_length: int = MAX_STATEMENT_LENGTH
+    max_expression_depth: int = MAX_EXPRESSION_DEPTH
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
     statements: StatementCache = field(default_factory=StatementCache)
@@ -125,6 +150,8 @@ class CrateSession:
         self.schema = schema
         self.settings: dict[str, str] = {}
         self._engine_session = None
+        #: set by cancel(): the client went away, start no further statement
+        self.cancelled = False
 
     # --- state used by commands.py -----------------------------------------------------
     @property
@@ -200,6 +227,12 @@ class CrateSession:
         if self._engine_session is not None:
             self._engine_session.interrupt()
 
+    def cancel(self) -> None:
+        """The client went away (from another thread): stop the running statement and start
+        no other one."""
+        self.cancelled = True
+        self.interrupt()
+
     def close(self) -> None:
         if self._engine_session is not None:
             self._engine_session.close()
@@ -211,11 +244,23 @@ class CrateSession:
         bodies; an unexpected failure becomes a 5000 error, never an exception."""
         start = time.perf_counter()
         try:
+            if len(request.stmt) > self.ctx.max_statement_length:
+                raise too_large()
             stmt = self.ctx.statements.split(request.stmt)
+            if expression_depth(stmt.toks) > self.ctx.max_expression_depth:
+                raise too_large()
             if request.bulk_args is not None:
                 results = self._bulk(stmt, request.bulk_args)
                 return 200, encode_bulk(results, _ms(start))
             outcome = self._single(stmt, request.args)
+            if outcome.cols is None:
+                return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
+            col_types = [t.col_type for t in outcome.types] if types else None
+            return 200, encode_result(outcome.cols, col_types, outcome.rows, _ms(start))
+        except RecursionError:
+            err = too_large()
+            return err.status, encode_error(err.code, err.message,
+                                            cerr.error_trace(err) if error_trace else None)
         except cerr.CrateError as err:
             return err.status, encode_error(err.code, err.message,
                                             cerr.error_trace(err) if error_trace else None)
@@ -228,10 +273,6 @@ class CrateSession:
             err = cerr.CrateError(5000, type(exc).__name__, str(exc))
             return 500, encode_error(err.code, err.message,
                                      cerr.error_trace(err) if error_trace else None)
-        if outcome.cols is None:
-            return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
-        col_types = [t.col_type for t in outcome.types] if types else None
-        return 200, encode_result(outcome.cols, col_types, outcome.rows, _ms(start))
 
     def _single(self, stmt: Statement, args: list) -> Outcome:
         if not stmt.toks:
@@ -261,6 +302,8 @@ class CrateSession:
         return [convert_param(args[i], prepared.hints.get(i)) for i in prepared.order]
 
     def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
+        if self.cancelled:
+            raise _killed()
         res = self._retrying(lambda: self.engine_session.execute(prepared.sql, params,
                                                                  project=PROJECT))
         if not res.columns:
@@ -351,6 +394,8 @@ class CrateSession:
         plain INSERT goes in as one engine statement (all or nothing); when that fails, the
         halves are tried in turn, and the items of a small chunk one by one, so that each
         failing item gets its own error (rowcount -2) and the others their rows."""
+        if self.cancelled:
+            raise _killed()
         if types is not None and len(chunk) > _BULK_ONE_BY_ONE:
             try:
                 count = self._retrying(lambda: self.engine_session.insert_many(

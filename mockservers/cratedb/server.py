@@ -10,6 +10,15 @@ Each TCP connection has its own CrateDB session (user, schema from ``Default-Sch
 first request, ``SET`` values) and its own engine session, closed with the connection. SQL
 runs on worker threads; a per-connection lock keeps one statement at a time per session, so
 a slow client never blocks the others. Every wait has a timeout.
+
+Hostile input is bounded as CrateDB bounds it, or tighter where the mock's own resources need
+it: bodies over ``max_content_length`` (also once inflated) get Netty's 413; the bytes of all
+bodies held at once are capped (``max_buffered_bytes``, answered as CrateDB's circuit breakers
+answer); a body has one total deadline (``body_timeout``); a connection that goes away takes
+its queued request and its running statement with it (CrateDB closes the session of an
+unregistered channel, ``HttpHandler.channelUnregistered``); a malformed request is answered as
+Netty's decoder and CrateDB's static file handler answer it, after the answers to the requests
+before it; an unexpected failure is a plain-text 500 (``MainAndStaticFileHandler.send500``).
 """
 
 from __future__ import annotations
@@ -17,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import binascii
 import concurrent.futures
 import contextlib
 import functools
@@ -28,7 +36,7 @@ import ssl
 import zlib
 from dataclasses import dataclass, field
 
-from aiohttp import web, web_protocol
+from aiohttp import http_exceptions, web, web_protocol
 
 from dbapi_conformance.drivers.wire.cratedb import (
     DEFAULT_PORT,
@@ -49,6 +57,8 @@ from dbapi_conformance.mockservers.cratedb import systables
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog
 from dbapi_conformance.mockservers.cratedb.handler import (
     ENGINE_SETTINGS,
+    MAX_EXPRESSION_DEPTH,
+    MAX_STATEMENT_LENGTH,
     CrateSession,
     ServerContext,
 )
@@ -60,6 +70,8 @@ log = logging.getLogger(__name__)
 
 VERSION = "6.4.1"
 MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # http.max_content_length default
+MAX_JSON_DEPTH = 256  # request body nesting (CrateDB: 1000); see MockServer
+_INFLATE_STEP = 1 << 20
 _BROWSER = re.compile(r"(Mozilla|Chrome|Safari|Opera|Android|AppleWebKit)+?[/\s][\d.]+")
 _REALM = 'Basic realm="CrateDB Authenticator"'
 _PLAIN = "text/plain; charset=UTF-8"
@@ -77,6 +89,34 @@ class _TooLarge(Exception):
     """The body exceeds http.max_content_length."""
 
 
+class _Breaker(Exception):
+    """Request bodies held at once would exceed ``max_buffered_bytes``."""
+
+    def __init__(self, wanted: int, total: int, limit: int):
+        super().__init__(
+            f"Allocating {_byte_size(wanted)} for 'http-request' failed, breaker would use "
+            f"{_byte_size(total)} in total. Limit is {_byte_size(limit)}. Either increase "
+            "memory and limit, change the query or reduce concurrent query load")
+
+
+class _Budget:
+    """Bytes of request bodies (as sent and inflated) held at once by the whole server; a
+    circuit breaker: :meth:`take` raises :class:`_Breaker` rather than wait. Used on the
+    event loop only, so it needs no lock."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.used = 0
+
+    def take(self, n: int) -> None:
+        if self.used + n > self.limit:
+            raise _Breaker(n, self.used + n, self.limit)
+        self.used += n
+
+    def give(self, n: int) -> None:
+        self.used -= n
+
+
 class _Unauthorized(Exception):
     def __init__(self, text: str, status: int = 401):
         super().__init__(text)
@@ -92,6 +132,43 @@ class _Connection:
     session: CrateSession | None = None
     user: str | None = None
     closed: bool = False
+    #: the statement submitted to the workers for this connection, queued or running
+    job: concurrent.futures.Future | None = None
+
+
+class _Protocol(web_protocol.RequestHandler):
+    """aiohttp's connection handler with two CrateDB (Netty) behaviours:
+
+    - pipelined requests are parsed one at a time, so a malformed request fails on its own
+      turn instead of taking the parsed requests before it down with it (aiohttp's parser
+      drops every message of a chunk that ends in a parse error);
+    - errors aiohttp answers itself get CrateDB's answers (:meth:`handle_error`).
+    """
+
+    def __init__(self, manager, *, loop, read_bufsize: int = 2 ** 16, **kwargs):
+        super().__init__(manager, loop=loop, read_bufsize=read_bufsize, **kwargs)
+        try:
+            parser = web_protocol.HttpRequestParser(
+                self, loop, read_bufsize, max_line_size=8190, max_field_size=8190,
+                max_headers=128, payload_exception=web_protocol.RequestPayloadError,
+                auto_decompress=False, max_msg_queue_size=1)
+        except TypeError:  # an aiohttp before the message queue limit: its own parser
+            return
+        self._parser = parser
+        self._max_msg_queue_size = 1
+        self._msg_queue_resume_size = 0
+
+    def handle_error(self, request, status: int = 500, exc=None, message=None):
+        if isinstance(exc, http_exceptions.HttpProcessingError):
+            # Netty's HttpObjectDecoder turns a request it cannot decode into
+            # "GET /bad-request HTTP/1.0" and stops reading; CrateDB has no such file
+            resp = _text(404, "Requested file [bad-request] was not found")
+        else:
+            log.error("unexpected failure answering %s", request.path, exc_info=exc)
+            text = (str(exc) or type(exc).__name__) if exc is not None else "Error"
+            resp = _text(status, text)
+        resp.force_close()
+        return resp
 
 
 class _Server(web.Server):
@@ -100,6 +177,9 @@ class _Server(web.Server):
     def __init__(self, handler, on_lost, **kwargs):
         super().__init__(handler, **kwargs)
         self._on_lost = on_lost
+
+    def __call__(self) -> _Protocol:
+        return _Protocol(self, loop=self._loop, **self._kwargs)
 
     def connection_lost(self, handler: web_protocol.RequestHandler, exc=None) -> None:
         super().connection_lost(handler, exc)
@@ -114,11 +194,18 @@ class MockServer(BaseMockServer):
     restart, or None (in memory). ``tls_cert``/``tls_key``: PEM files to serve https.
     ``port`` 0 picks a free port; :attr:`url` tells which.
 
-    Timeouts (seconds): ``body_timeout`` for a request body to arrive, ``statement_timeout``
-    for one statement, ``startup_timeout`` for :meth:`start`, ``stop_timeout`` for
-    :meth:`stop`. ``max_content_length``: the largest request body in bytes, also once
-    decompressed (CrateDB's ``http.max_content_length``, 100 MB). ``workers``: threads
-    running SQL.
+    Timeouts (seconds): ``body_timeout`` for a whole request body to arrive (one deadline,
+    however the bytes trickle in), ``statement_timeout`` for one statement,
+    ``startup_timeout`` for :meth:`start`, ``stop_timeout`` for :meth:`stop`.
+    ``workers``: threads running SQL.
+
+    Limits: ``max_content_length``, the largest request body in bytes, also once
+    decompressed (CrateDB's ``http.max_content_length``, 100 MB; 413 beyond);
+    ``max_buffered_bytes``, the bytes of all request bodies held at once, as sent plus
+    inflated (default twice ``max_content_length``; a CircuitBreakingException beyond);
+    ``max_statement_length`` (characters) and ``max_expression_depth`` (see
+    :mod:`.handler`); ``max_json_depth``, the nesting of a request body (CrateDB's JSON
+    parser allows 1000; the engine's nested lists grow slow long before, so 256 here).
     """
 
     summary = "CrateDB HTTP endpoint (POST /_sql)"
@@ -130,7 +217,11 @@ class MockServer(BaseMockServer):
                  tls_key: str | None = None, *, body_timeout: float = 30.0,
                  statement_timeout: float = 300.0, startup_timeout: float = 60.0,
                  stop_timeout: float = 30.0, workers: int = 16,
-                 max_content_length: int = MAX_CONTENT_LENGTH):
+                 max_content_length: int = MAX_CONTENT_LENGTH,
+                 max_buffered_bytes: int | None = None,
+                 max_statement_length: int = MAX_STATEMENT_LENGTH,
+                 max_expression_depth: int = MAX_EXPRESSION_DEPTH,
+                 max_json_depth: int = MAX_JSON_DEPTH):
         super().__init__(host, port, startup_timeout=startup_timeout,
                          stop_timeout=stop_timeout)
         self.users = dict(users) if users is not None else {DEFAULT_USER: None}
@@ -140,12 +231,18 @@ class MockServer(BaseMockServer):
         self.body_timeout = body_timeout
         self.statement_timeout = statement_timeout
         self.max_content_length = max_content_length
+        self.max_buffered_bytes = (2 * max_content_length if max_buffered_bytes is None
+                                   else max_buffered_bytes)
+        self.max_statement_length = max_statement_length
+        self.max_expression_depth = max_expression_depth
+        self.max_json_depth = max_json_depth
         self.node_name = systables.random_node_name()
         self._workers = workers
         self._ctx: ServerContext | None = None
         self._runner: web.BaseRunner | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._connections: dict[web_protocol.RequestHandler, _Connection] = {}
+        self._budget = _Budget(self.max_buffered_bytes)
 
     @property
     def scheme(self) -> str:
@@ -197,7 +294,10 @@ class MockServer(BaseMockServer):
             self._workers, thread_name_prefix="cratedb-sql")
         engine = await loop.run_in_executor(
             self._executor, functools.partial(Engine, self.database, settings=ENGINE_SETTINGS))
-        self._ctx = ServerContext(engine, Catalog(), VERSION)
+        self._ctx = ServerContext(engine, Catalog(), VERSION,
+                                  max_statement_length=self.max_statement_length,
+                                  max_expression_depth=self.max_expression_depth)
+        self._budget = _Budget(self.max_buffered_bytes)
         ssl_context = None
         if self.tls_cert:
             ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -239,8 +339,23 @@ class MockServer(BaseMockServer):
         if conn is None:
             return
         conn.closed = True
+        job = conn.job
+        if job is not None and not job.cancel() and not job.done():
+            # running for a client that is gone: stop it (a queued one was just dropped)
+            self.spawn(self._stop_job(conn, job))
         if conn.session is not None and self._executor is not None:
             self.spawn(self._close_later(conn))
+
+    async def _stop_job(self, conn: _Connection, job: concurrent.futures.Future) -> None:
+        # An interrupt lands only while the engine runs a statement, so repeat it until the
+        # job returns (the session's cancel flag stops any statement it would start next).
+        waiter = asyncio.wrap_future(job)
+        deadline = asyncio.get_running_loop().time() + 10
+        while not waiter.done() and asyncio.get_running_loop().time() < deadline:
+            session = conn.session
+            if session is not None:
+                session.cancel()
+            await asyncio.wait([waiter], timeout=0.05)
 
     async def _close_later(self, conn: _Connection) -> None:
         try:
@@ -286,6 +401,10 @@ class MockServer(BaseMockServer):
                 resp = web.Response(status=413)
                 resp.force_close()
                 return resp
+            except _Breaker as exc:
+                # the rest of the body is read and dropped (aiohttp's lingering read)
+                return _json(500, encode_error(
+                    5000, f"CircuitBreakingException[{exc}]"))
             except _Drop:
                 if request.transport is not None:
                     request.transport.close()
@@ -295,7 +414,7 @@ class MockServer(BaseMockServer):
         return self._main(request)
 
     def _authenticate(self, request: web.BaseRequest) -> str:
-        header = request.headers.get("Authorization")
+        header = _latin1(request.headers.get("Authorization"))
         if not header or not header.split():
             user, password = DEFAULT_USER, None
         else:
@@ -312,10 +431,10 @@ class MockServer(BaseMockServer):
                 raise _Unauthorized("Only basic or bearer HTTP Authentication schemes are "
                                     "allowed.", 500)
             try:
-                decoded = base64.b64decode(parts[1], validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                raise _Unauthorized("Illegal base64 character in Authorization header",
-                                    500) from None
+                # Java decodes the credentials leniently: bad UTF-8 becomes U+FFFD
+                decoded = base64.b64decode(parts[1], validate=True).decode("utf-8", "replace")
+            except ValueError:  # binascii.Error, or a character beyond ASCII
+                raise _Unauthorized(_base64_error(parts[1]), 500) from None
             user, _, password = decoded.partition(":")
             password = password or None
         if user not in self.users:
@@ -328,7 +447,8 @@ class MockServer(BaseMockServer):
 
     @staticmethod
     def _unauthorized(exc: _Unauthorized) -> web.Response:
-        text = exc.text if exc.text.endswith("\n") else exc.text + "\n"
+        # sendUnauthorized ends its text with a newline; send500 sends the bare message
+        text = exc.text if exc.status != 401 or exc.text.endswith("\n") else exc.text + "\n"
         resp = web.Response(status=exc.status, body=text.encode(),
                             headers={"Content-Type": _PLAIN})
         if exc.status == 401:
@@ -359,24 +479,38 @@ class MockServer(BaseMockServer):
         return _text(404, f"Requested file [{site_path}] was not found")
 
     async def _sql(self, request: web.BaseRequest, user: str) -> web.StreamResponse:
+        held = [0]  # bytes of this request in the server's body budget
+
+        def take(n: int) -> None:
+            self._budget.take(n)
+            held[0] += n
+
+        try:
+            return await self._sql_request(request, user, take)
+        finally:
+            self._budget.give(held[0])
+
+    async def _sql_request(self, request: web.BaseRequest, user: str,
+                           take) -> web.StreamResponse:
         query = request.rel_url.query
         types = _flag(query, "types")
         trace = _flag(query, "error_trace")
-        body = await self._read_body(request)
+        body = await self._read_body(request, take)
         encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
             try:
-                body = _decompress(body, encoding, self.max_content_length)
+                body = _decompress(body, encoding, self.max_content_length, take)
             except ValueError as exc:
                 # Netty's decompressor fails the pipeline: plain-text 500, connection closed
                 resp = _text(500, str(exc))
                 resp.force_close()
                 return resp
         try:
-            sql_request = parse_sql_request(body)
+            sql_request = parse_sql_request(body, max_depth=self.max_json_depth)
         except RequestError as exc:
             return _json(http_status(exc.code), encode_error(
                 exc.code, exc.message, _request_trace(exc) if trace else None))
+        del body
         conn = self._connections.get(request.protocol)
         if conn is None:
             conn = self._connections[request.protocol] = _Connection()
@@ -390,17 +524,25 @@ class MockServer(BaseMockServer):
             if conn.session is None or conn.user != user:
                 if conn.session is not None:
                     await self._run(self._close_session, conn)
-                schema = request.headers.get(DEFAULT_SCHEMA_HEADER) or DEFAULT_SCHEMA
+                schema = _latin1(request.headers.get(DEFAULT_SCHEMA_HEADER)) or DEFAULT_SCHEMA
                 conn.session = CrateSession(self._ctx, user, schema)
                 conn.user = user
             session = conn.session
+            if conn.closed or self._executor is None:
+                raise _Drop()  # nobody to answer: run nothing
+            conn.job = self._executor.submit(session.handle, sql_request, types, trace)
             try:
-                status, payload = await asyncio.wait_for(
-                    self._run(session.handle, sql_request, types, trace),
-                    self.statement_timeout)
+                status, payload = await asyncio.wait_for(asyncio.wrap_future(conn.job),
+                                                         self.statement_timeout)
             except asyncio.TimeoutError:
                 session.interrupt()
                 return self._timeout_error(trace)
+            except asyncio.CancelledError:
+                if conn.job.cancelled() and conn.closed:
+                    raise _Drop() from None  # dropped unstarted: its client went away
+                raise
+            finally:
+                conn.job = None
         finally:
             conn.lock.release()
             if conn.closed:
@@ -421,22 +563,30 @@ class MockServer(BaseMockServer):
             raise _Drop()
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    async def _read_body(self, request: web.BaseRequest) -> bytes:
+    async def _read_body(self, request: web.BaseRequest, take) -> bytes:
+        """The whole body within ``body_timeout`` seconds from now, counted against the
+        server's body budget (``take``); _TooLarge past max_content_length, _Breaker past
+        the budget, _Drop when the peer stalls or leaves."""
         length = request.content_length
         if length is not None and length > self.max_content_length:
             raise _TooLarge()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout
         chunks, total = [], 0
         try:
             while True:
-                chunk = await asyncio.wait_for(request.content.read(1 << 16),
-                                               self.body_timeout)
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise asyncio.TimeoutError()
+                chunk = await asyncio.wait_for(request.content.read(1 << 16), remaining)
                 if not chunk:
                     break
                 total += len(chunk)
                 if total > self.max_content_length:
                     raise _TooLarge()
+                take(len(chunk))
                 chunks.append(chunk)
-        except _TooLarge:
+        except (_TooLarge, _Breaker):
             raise
         except Exception as exc:  # timeout, or aiohttp payload errors: peer closed mid-body
             raise _Drop() from exc
@@ -469,27 +619,74 @@ def _request_trace(exc: RequestError) -> str:
     return cerr.error_trace(cerr.CrateError(exc.code, name, exc.message[len(name) + 1:-1]))
 
 
-def _decompress(body: bytes, encoding: str, limit: int) -> bytes:
-    """Decode a gzip or deflate request body; ValueError with Netty's message when it is
-    not valid, or when it would exceed the content length limit."""
+def _decompress(body: bytes, encoding: str, limit: int, take) -> bytes:
+    """Inflate a gzip or deflate request body, at most ``limit`` bytes of it, each piece
+    counted with ``take(n)`` as it is produced.
+
+    Raises _TooLarge once the output would pass ``limit`` (Netty inflates before its
+    aggregator counts the bytes, so a bomb is a 413), ValueError with Netty's message for a
+    body that is not valid.
+    """
     prefix = "io.netty.handler.codec.compression.DecompressionException: "
     if encoding in ("gzip", "x-gzip"):
         if body[:2] != b"\x1f\x8b":
             raise ValueError(prefix + "Input is not in the GZIP format")
-        candidates = [zlib.MAX_WBITS | 16]
+        wbits = zlib.MAX_WBITS | 16
     elif encoding == "deflate":
-        candidates = [zlib.MAX_WBITS, -zlib.MAX_WBITS]  # zlib wrapper or raw (ZLIB_OR_NONE)
+        # ZLIB_OR_NONE: a zlib header when the first two bytes make one, else raw deflate
+        zlib_header = len(body) >= 2 and body[0] & 0x0F == 8 and (
+            (body[0] << 8) | body[1]) % 31 == 0
+        wbits = zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
     else:
         raise ValueError(prefix + f"unsupported Content-Encoding: {encoding}")
-    for wbits in candidates:
-        decoder = zlib.decompressobj(wbits)
-        try:
-            out = decoder.decompress(body, limit + 1)
-        except zlib.error:
-            continue
-        if len(out) > limit:
-            raise ValueError(prefix + "decompressed body exceeds http.max_content_length")
-        if not decoder.eof:
-            continue
-        return out
-    raise ValueError(prefix + "decompression failure")
+    decoder = zlib.decompressobj(wbits)
+    out, total, data = [], 0, body
+    try:
+        while data and not decoder.eof:
+            piece = decoder.decompress(data, _INFLATE_STEP)
+            data = decoder.unconsumed_tail
+            total += len(piece)
+            if total > limit:
+                raise _TooLarge()
+            take(len(piece))
+            out.append(piece)
+    except zlib.error:
+        raise ValueError(prefix + "decompression failure") from None
+    if not decoder.eof:
+        raise ValueError(prefix + "decompression failure")
+    return b"".join(out)
+
+
+def _latin1(value: str | None) -> str | None:
+    """A header value as Netty reads it, one ISO-8859-1 character per byte (aiohttp decodes
+    UTF-8, keeping other bytes as surrogate escapes)."""
+    if value is None or value.isascii():
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def _base64_error(value: str) -> str:
+    """Java's Base64 decoder message for a value it refuses: the first character outside
+    the alphabet, as its signed byte in hex (0xE9 -> -17)."""
+    for ch in value:
+        if ch not in _BASE64:
+            b = ord(ch) & 0xFF
+            signed = b - 256 if b >= 128 else b
+            return "Illegal base64 character " + ("-" if signed < 0 else "") + \
+                format(abs(signed), "x")
+    return "Illegal base64 character in Authorization header"
+
+
+def _byte_size(n: int) -> str:
+    """A byte count as CrateDB prints one (``ByteSizeValue``): 1.9mb, 64kb, 512b."""
+    value, suffix = float(n), "b"
+    for unit, name in ((1 << 50, "pb"), (1 << 40, "tb"), (1 << 30, "gb"), (1 << 20, "mb"),
+                       (1 << 10, "kb")):
+        if n >= unit:
+            value, suffix = n / unit, name
+            break
+    whole, _, fraction = repr(value).partition(".")
+    return f"{whole}{suffix}" if fraction[:1] in ("", "0") else f"{whole}.{fraction[0]}{suffix}"

@@ -4,6 +4,8 @@ CrateDB's HTTP endpoint takes exactly one statement; a single trailing ``;`` and
 are fine, a second statement is a ParsingException (cratedb.md 1.1). ``?`` placeholders are
 numbered left to right with their own counter, next to ``$n`` (5.4); :func:`number_qmarks`
 turns each ``?`` into ``$n`` on the token positions, so only ``$n`` reaches the SQL parser.
+Dollar-quoted strings (CrateDB >= 5.2) are rewritten as single-quoted ones first
+(:func:`dollar_quotes_as_strings`), so for the tokenizer ``$`` always starts a ``$n``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from sqlglot import errors as sqlglot_errors
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.errors import CrateError, parsing_error
 
-__all__ = ["Tok", "Statement", "StatementCache", "split", "number_qmarks", "position"]
+__all__ = ["Tok", "Statement", "StatementCache", "split", "number_qmarks", "position",
+           "expression_depth"]
 
 
 
@@ -130,14 +133,54 @@ def tokenize(text: str) -> list[Tok]:
     return out
 
 
+# What the scan for dollar-quoted strings steps over whole (quoted strings and identifiers,
+# comments), and the opening ``$tag$`` (SqlBaseLexer.g4: ``'$' TAG? '$'``, TAG an identifier)
+_LEXEMES = re.compile(r"""(?P<skip>E'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|"""
+                      r"""`(?:[^`]|``)*`|--[^\n]*|/\*.*?\*/)"""
+                      r"|(?P<dollar>\$(?:[A-Za-z_][A-Za-z0-9_@]*)?\$)", re.DOTALL)
+
+
+_OPENING = re.compile(r"\$[A-Za-z_$]")
+
+
+def dollar_quotes_as_strings(text: str) -> str:
+    """``text`` with each dollar-quoted string (``$$it's$$``, ``$tag$...$tag$``; CrateDB
+    >= 5.2) written as the equal single-quoted string, so that ``$`` is left for ``$n``
+    parameters. Raises ParsingException for one that is not closed."""
+    if _OPENING.search(text) is None:  # most statements: none, or only $n parameters
+        return text
+    out, pos = [], 0
+    for m in _LEXEMES.finditer(text):
+        if m.start() < pos or m.group("dollar") is None:
+            continue
+        tag = m.group("dollar")
+        close = text.find(tag, m.end())
+        if close < 0:
+            line, col = position(text, m.start())
+            raise parsing_error(line, col, f"token recognition error at: '{text[m.start():]}'")
+        body = text[m.end():close]
+        out.append(text[pos:m.start()])
+        out.append("'" + body.replace("'", "''") + "'")
+        pos = close + len(tag)
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def split(text: str) -> Statement:
-    """The one statement of a request's ``stmt``.
+    """The one statement of a request's ``stmt`` (dollar-quoted strings already rewritten
+    as quoted ones: the tokens' offsets index :attr:`Statement.text`).
 
     Accepts a trailing ``;`` (and an empty or comment-only text: a Statement without tokens).
     Raises ParsingException (4000) when a second statement follows, with the position of its
-    first token: ``line 1:11: mismatched input 'select' expecting <EOF>``.
+    first token: ``line 1:11: mismatched input 'select' expecting <EOF>``; and for a ``$``
+    that starts neither a parameter nor a dollar-quoted string.
     """
+    text = dollar_quotes_as_strings(text)
     toks = tokenize(text)
+    for t, nxt in zip(toks, toks[1:]):
+        if t.kind == "PARAMETER" and nxt.start == t.end and nxt.kind != "NUMBER":
+            line, col = position(text, t.start)
+            raise parsing_error(line, col, f"no viable alternative at input '{t.raw}{nxt.raw}'")
     for i, t in enumerate(toks):
         if t.kind != "SEMICOLON":
             continue
@@ -201,3 +244,37 @@ def number_qmarks(stmt: Statement) -> str:
             last = t.end
     out.append(text[last:])
     return "".join(out)
+
+
+# Binary operators: a run of them builds a left-deep tree, one level per operator.
+_OPERATORS = frozenset({"PLUS", "DASH", "STAR", "SLASH", "MOD", "DIV", "DPIPE", "CARET",
+                        "AMP", "PIPE", "EQ", "NEQ", "NULLSAFE_EQ", "LT", "LTE", "GT", "GTE",
+                        "AND", "OR", "LIKE", "ILIKE", "DCOLON"})
+_OPEN = frozenset({"L_PAREN", "L_BRACKET", "L_BRACE"})
+_CLOSE = frozenset({"R_PAREN", "R_BRACKET", "R_BRACE"})
+
+
+def expression_depth(toks: list[Tok]) -> int:
+    """An estimate of the deepest expression tree of a statement: brackets opened plus the
+    longest run of binary operators of one kind inside one bracket level and list item.
+    Cheap (one pass over the tokens), so that a statement too deep to parse is refused
+    before the parser recurses through it."""
+    deepest = 0
+    stack: list[dict[str, int]] = [{}]
+    for t in toks:
+        kind = t.kind
+        if kind in _OPERATORS:
+            counts = stack[-1]
+            n = counts[kind] = counts.get(kind, 0) + 1
+            if n + len(stack) > deepest:
+                deepest = n + len(stack)
+        elif kind in _OPEN:
+            stack.append({})
+            if len(stack) > deepest:
+                deepest = len(stack)
+        elif kind in _CLOSE:
+            if len(stack) > 1:
+                stack.pop()
+        elif kind == "COMMA":
+            stack[-1] = {}
+    return deepest

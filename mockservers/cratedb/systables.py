@@ -248,8 +248,9 @@ FROM (SELECT *, false AS sys FROM {META_SCHEMA}.tables
 """
 
 _IS_COLUMNS_SQL = f"""
-SELECT CASE WHEN crate_type LIKE 'character(%' THEN
-            TRY_CAST(regexp_extract(crate_type, '\\((\\d+)\\)', 1) AS INTEGER) END
+SELECT CASE WHEN regexp_matches(crate_type, '^(character|text|float_vector|bit)\\(\\d+\\)$')
+            THEN TRY_CAST(regexp_extract(crate_type, '\\((\\d+)\\)', 1) AS INTEGER)
+            WHEN crate_type IN ('character', 'bit') THEN 1 END
          AS character_maximum_length,
        NULL::INTEGER AS character_octet_length,
        NULL::VARCHAR AS character_set_catalog,
@@ -282,6 +283,8 @@ SELECT CASE WHEN crate_type LIKE 'character(%' THEN
        CASE WHEN not_null OR pk THEN 'NO' ELSE 'YES' END AS is_nullable,
        CASE data_type WHEN 'byte' THEN 8 WHEN 'smallint' THEN 16 WHEN 'integer' THEN 32
             WHEN 'bigint' THEN 64 WHEN 'real' THEN 24 WHEN 'double precision' THEN 53
+            WHEN 'numeric' THEN TRY_CAST(regexp_extract(crate_type, '^numeric\\((\\d+)', 1)
+                                         AS INTEGER)
        END AS numeric_precision,
        CASE WHEN data_type IN ('byte', 'smallint', 'integer', 'bigint', 'real',
                                'double precision') THEN 2 END AS numeric_precision_radix,

@@ -30,6 +30,7 @@ from sqlglot import exp
 
 from dbapi_conformance.drivers.wire.cratedb import DataType
 from dbapi_conformance.mockservers.cratedb import errors as cerr
+from dbapi_conformance.mockservers.cratedb import sized
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameError, parse_type_name
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
@@ -238,9 +239,13 @@ class Translator:
         self._rewrite_subscripts(tree)
         self._rewrite_bit_strings(tree)
         self._rewrite_functions(tree)
+        sized.rewrite_casts(tree, self._cast_type)
         self._rewrite_casts(tree)
         if kind == "insert":
             self._insert_rules(tree, target)
+        names = self._insert_columns(tree, target) if kind == "insert" and target else None
+        sized.rewrite_writes(tree, target, names)
+        sized.rewrite_character_comparisons(tree, self._column_type)
         order, nargs = self._renumber(tree, nparams)
         try:
             sql = tree.sql(dialect="duckdb", identify=True,
