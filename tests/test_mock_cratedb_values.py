@@ -21,6 +21,7 @@ from dbapi_conformance.mockservers.cratedb.values import (
     column_encoder,
     convert_param,
     encode_rows,
+    param_converter,
     temporal_literal,
     to_json,
 )
@@ -155,3 +156,30 @@ def test_timestamps_before_year_one_are_epoch_milliseconds():
     # 44 BC is 400 years (146,097 days) before 357 AD
     bc = ((dt.date(357, 3, 15) - dt.date(1970, 1, 1)).days - 146_097) * 86_400_000
     assert res.rows == [(bc + 12 * 3_600_000, bc, 253402300800000)]
+
+
+_PARAM_TYPES = [None, CrateType(T.INTEGER), CrateType(T.BIGINT), CrateType(T.SMALLINT),
+                CrateType(T.CHAR), CrateType(T.TEXT), CrateType(T.CHARACTER, None, (3,)),
+                CrateType(T.IP), CrateType(T.JSON), CrateType(T.DOUBLE), CrateType(T.REAL),
+                CrateType(T.TIMESTAMP_WITH_TZ), CrateType(T.TIMESTAMP_WITHOUT_TZ),
+                CrateType(T.OBJECT), CrateType(T.BOOLEAN), INT_ARRAY]
+_PARAM_VALUES = [None, 0, -1, 127, 128, 2 ** 31, -2 ** 63, 2 ** 63, 2 ** 70, True, False, 1.5,
+                 2.0, float("nan"), "", "7", " 8 ", "abc", "1.8", "2026-01-02T03:04:05Z",
+                 10 ** 20, -62135596800001, {"a": 1}, [1, 2], "NaN"]
+
+
+@pytest.mark.parametrize("t", _PARAM_TYPES, ids=lambda t: "none" if t is None else t.name)
+def test_param_converter_is_convert_param(t):
+    convert = param_converter(t)
+    for value in _PARAM_VALUES:
+        try:
+            expected = ("ok", convert_param(value, t))
+        except CrateError as exc:
+            expected = ("error", exc.code, exc.message)
+        try:
+            got = ("ok", convert(value))
+        except CrateError as exc:
+            got = ("error", exc.code, exc.message)
+        assert got == expected or (got[1] != got[1] and expected[1] != expected[1]), value
+        if got[0] == "ok":
+            assert type(got[1]) is type(expected[1]), value

@@ -51,6 +51,7 @@ from dbapi_conformance.mockservers.cratedb.values import (
     convert_param,
     encode_rows,
     guess_type,
+    param_converter,
 )
 from dbapi_conformance.mockservers.engine import errors as eng
 
@@ -363,12 +364,13 @@ class CrateSession:
             raise cerr.unsupported(
                 "Bulk operations for statements that return result sets is not supported")
         converted = []
+        converters = [(i, param_converter(prepared.hints.get(i))) for i in prepared.order]
         for args in bulk_args:
             if len(args) < prepared.nargs:
                 raise cerr.parse_error(
                     f"The query contains a parameter placeholder ${len(args) + 1}, but there "
                     f"are only {len(args)} parameter values")
-            converted.append(self._params(prepared, args))
+            converted.append([convert(args[i]) for i, convert in converters])
         types = self._bulk_types(prepared)
         results: list[dict] = []
         self._bulk_chunk(prepared, converted, types, results)

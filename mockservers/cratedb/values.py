@@ -25,18 +25,20 @@ from typing import Any
 import orjson
 
 from dbapi_conformance.drivers.wire.cratedb import (
+    INTEGER_RANGES,
     CastError,
     DataType,
     decode_param,
     encode_value,
     float_to_wire,
     real_to_wire,
+    timestamp_from_wire,
 )
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_col_type
 from dbapi_conformance.mockservers.cratedb.errors import cast_error
 
-__all__ = ["convert_param", "to_json", "column_encoder", "encode_rows", "PROJECT",
-           "guess_type", "temporal_literal"]
+__all__ = ["convert_param", "param_converter", "to_json", "column_encoder", "encode_rows",
+           "PROJECT", "guess_type", "temporal_literal"]
 
 _OBJECTS = (DataType.OBJECT, DataType.UNCHECKED_OBJECT, DataType.GEO_SHAPE)
 
@@ -62,6 +64,49 @@ def convert_param(value: Any, t: CrateType | None) -> Any:
         name = from_col_type(exc.col_type).name if exc.col_type is not None else "undefined"
         raise cast_error(_show(exc.value), name) from None
     return _to_engine(converted, t)
+
+
+_TEXTS = (DataType.TEXT, DataType.CHARACTER, DataType.IP, DataType.JSON)
+_FLOATS = (DataType.DOUBLE, DataType.REAL)
+_TIMESTAMPS = (DataType.TIMESTAMP_WITH_TZ, DataType.TIMESTAMP_WITHOUT_TZ)
+
+
+def param_converter(t: CrateType | None) -> Callable[[Any], Any]:
+    """:func:`convert_param` for type ``t`` as a one-argument function, quicker for the
+    values most columns get (NULL, an int of the integer type's range, a str for text, a
+    float for floating point: already what DuckDB binds; epoch milliseconds for a
+    timestamp); every other value goes through :func:`convert_param` itself, errors
+    included. For many values of one column (bulk requests)."""
+    if t is None:
+        return lambda value: convert_param(value, t)
+    if t.id in _TIMESTAMPS:
+        aware = t.id == DataType.TIMESTAMP_WITH_TZ
+
+        def convert(value: Any) -> Any:
+            if value.__class__ is int:
+                try:
+                    return timestamp_from_wire(value, aware)
+                except (OverflowError, ValueError):
+                    pass  # out of range: convert_param words the error
+            return convert_param(value, t)
+        return convert
+    if t.id not in INTEGER_RANGES and t.id not in _TEXTS and t.id not in _FLOATS:
+        return lambda value: convert_param(value, t)
+    if t.id in INTEGER_RANGES:
+        lo, hi = INTEGER_RANGES[t.id]
+
+        def convert(value: Any) -> Any:
+            if value is None or (value.__class__ is int and lo <= value <= hi):
+                return value
+            return convert_param(value, t)
+        return convert
+    same = str if t.id in _TEXTS else float
+
+    def convert(value: Any) -> Any:
+        if value is None or value.__class__ is same:
+            return value
+        return convert_param(value, t)
+    return convert
 
 
 def _to_engine(value: Any, t: CrateType | None) -> Any:
