@@ -796,3 +796,87 @@ def test_epoch_ms_keeps_order_names_and_errors(session, table):
     res = session.execute("INSERT INTO t (id, name, ts) VALUES (5, 'e', '1970-01-01') "
                           "RETURNING ts", project=EPOCH_MS)
     assert res.rows == [(datetime.datetime(1970, 1, 1),)]  # only SELECT is converted
+
+
+# --- project: plans reused per session, until the catalog changes ------------------------
+
+def test_projection_plan_is_reused_and_gives_the_same_values(session, table):
+    session.execute("INSERT INTO t (id, name, ts) VALUES (1, 'a', '1970-01-01 00:00:01')")
+    sql = "SELECT id, ts FROM t WHERE id = $1 -- a trailing comment"
+    first = session.execute(sql, [1], project=EPOCH_MS)
+    again = session.execute(sql, [1], project=EPOCH_MS)
+    assert first.rows == again.rows == [(1, 1000)]
+    assert [c.type_name for c in again.columns] == ["INTEGER", "TIMESTAMP"]
+    assert session.projection_stats == (1, 1)
+    assert session.execute(sql, [2], project=EPOCH_MS).rows == []
+    assert session.projection_stats == (2, 1)
+
+
+def test_projection_plan_follows_the_types_of_the_values_bound(session):
+    assert session.execute("SELECT $1 AS v", [5], project=EPOCH_MS).rows == [(5,)]
+    res = session.execute("SELECT $1 AS v", [datetime.datetime(1970, 1, 1, 0, 0, 2)],
+                          project=EPOCH_MS)
+    assert res.rows == [(2000,)] and res.columns[0].type_name == "TIMESTAMP"
+    assert session.execute("SELECT $1 AS v", ["x"], project=EPOCH_MS).rows == [("x",)]
+    assert session.projection_stats == (0, 3)
+
+
+def test_projection_plan_is_stale_after_another_sessions_ddl(engine, session, table):
+    other = engine.session()
+    session.execute("INSERT INTO t (id, name, ts) VALUES (1, 'a', '1970-01-01 00:00:01')")
+    sql = "SELECT ts FROM t"
+    assert session.execute(sql, project=EPOCH_MS).rows == [(1000,)]
+    other.execute("DROP TABLE t")
+    other.execute("CREATE TABLE t (ts VARCHAR)")
+    other.execute("INSERT INTO t VALUES ('1970-01-01 00:00:01')")
+    assert session.execute(sql, project=EPOCH_MS).rows == [("1970-01-01 00:00:01",)]
+    # DDL inside a transaction counts when it commits
+    other.begin()
+    other.execute("DROP TABLE t")
+    other.execute("CREATE TABLE t (ts DATE)")
+    other.execute("INSERT INTO t VALUES ('1970-01-02')")
+    assert session.execute(sql, project=EPOCH_MS).rows == [("1970-01-01 00:00:01",)]
+    other.commit()
+    assert session.execute(sql, project=EPOCH_MS).rows == [(86_400_000,)]
+    assert session.projection_stats == (0, 4)
+    other.close()
+
+
+def test_projection_templates_may_repeat_the_column_and_plans_are_bounded(session):
+    twice = {"INTEGER": "{0} + {0}"}
+    assert session.execute("SELECT 21 AS a, 'x' AS a", project=twice).rows == [(42, "x")]
+    for i in range(300):
+        session.execute(f"SELECT {i} AS n", project=twice)
+    assert len(session._plans) == 256
+
+
+# --- insert_many: one INSERT ... VALUES for many parameter rows --------------------------
+
+def test_insert_many_inserts_every_row_in_one_statement_or_none(session, table):
+    sql = "INSERT INTO t (id, name, ts) VALUES ($2, upper($1), $3)"
+    types = ["VARCHAR", "INTEGER", "TIMESTAMP"]
+    rows = [["a", 1, datetime.datetime(2026, 1, 1)], ["b", 2, None]]
+    assert session.insert_many(sql, rows, types) == 2
+    assert session.execute("SELECT id, name, ts FROM t ORDER BY id").rows == [
+        (1, "A", datetime.datetime(2026, 1, 1)), (2, "B", None)]
+    with pytest.raises(errors.DuplicateKey):
+        session.insert_many(sql, [["c", 3, None], ["d", 1, None]], types)
+    assert session.execute("SELECT count(*) FROM t").rows == [(2,)]  # nothing of it went in
+    for other in ("INSERT INTO t (id, name) VALUES ($1, $2), ($3, $4)",
+                  "INSERT INTO t (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                  "INSERT INTO t (id, name) VALUES ($1, $2) RETURNING id",
+                  "UPDATE t SET name = $2 WHERE id = $1",
+                  "INSERT INTO t (id, name) VALUES ($1, 'x')"):
+        assert session.insert_many(other, [[7, "x"]], ["INTEGER", "VARCHAR"]) is None, other
+    assert session.insert_many(sql, [["a", 9]], types) is None  # a row one value short
+    assert session.execute("SELECT count(*) FROM t").rows == [(2,)]
+
+
+def test_projection_of_a_statement_ending_in_a_semicolon(session):
+    for sql in ("SELECT TIMESTAMP '1970-01-01 00:00:01' AS t;",
+                "SELECT TIMESTAMP '1970-01-01 00:00:01' AS t ; -- done; really",
+                "SELECT TIMESTAMP '1970-01-01 00:00:01' AS t /* ; */;;"):
+        for _ in range(2):
+            assert session.execute(sql, project=EPOCH_MS).rows == [(1000,)], sql
+    res = session.execute("SELECT ';' AS a, TIMESTAMP '1970-01-01' AS b -- ;", project=EPOCH_MS)
+    assert res.rows == [(";", 0)]

@@ -9,6 +9,7 @@ OBJECT as JSON, GEO_POINT as DOUBLE[2]). Sources: cratedb.md 4.1 and 5.6; crate/
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -224,9 +225,11 @@ def from_col_type(col_type: int | list) -> CrateType:
         return CrateType(DataType.UNDEFINED)
 
 
+@functools.lru_cache(maxsize=1024)
 def from_duckdb_type(type_name: str) -> CrateType:
     """The CrateDB type of a DuckDB result type name (``INTEGER``, ``DECIMAL``,
-    ``VARCHAR[]``, ``DOUBLE[2]`` (a geo_point), ``STRUCT(...)``, ``MAP(...)``...)."""
+    ``VARCHAR[]``, ``DOUBLE[2]`` (a geo_point), ``STRUCT(...)``, ``MAP(...)``...); cached,
+    as CrateType is immutable."""
     t = type_name.strip()
     if t.endswith("]"):
         base, _, size = t[:-1].rpartition("[")

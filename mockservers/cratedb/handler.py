@@ -43,24 +43,38 @@ from dbapi_conformance.mockservers.cratedb.live import refresh as refresh_live
 from dbapi_conformance.mockservers.cratedb.refresh import Refresher
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
+    StatementCache,
     expression_depth,
     not_a_statement,
     number_qmarks,
-    split,
 )
 from dbapi_conformance.mockservers.cratedb.systables import NodeInfo, shards_view
 from dbapi_conformance.mockservers.cratedb.translate import DYNAMIC, Prepared, Translator, parse
-from dbapi_conformance.mockservers.cratedb.values import convert_param, guess_type, to_json
+from dbapi_conformance.mockservers.cratedb.values import (
+    PROJECT,
+    column_encoder,
+    convert_param,
+    encode_rows,
+    guess_type,
+    param_converter,
+)
 from dbapi_conformance.mockservers.engine import errors as eng
 
-__all__ = ["ServerContext", "CrateSession", "MAX_STATEMENT_LENGTH", "MAX_EXPRESSION_DEPTH"]
+__all__ = ["ServerContext", "CrateSession", "ENGINE_SETTINGS", "MAX_STATEMENT_LENGTH",
+           "MAX_EXPRESSION_DEPTH"]
 
 log = logging.getLogger(__name__)
+
+# DuckDB settings of the mock's engine. One DuckDB thread per statement: the server's
+# parallelism is its connections (each runs on its own worker thread), and handing a small
+# statement to DuckDB's own threads costs more than it runs (point queries ~15% more CPU).
+ENGINE_SETTINGS = {"threads": 1}
 
 _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "INSERT", "UPDATE", "DELETE", "EXPLAIN"}
 _OBJECTS = ("OBJECT", "UNCHECKED_OBJECT", "GEO_SHAPE")
 _RETRIES = 5
 _CACHE_SIZE = 512
+_BULK_ONE_BY_ONE = 8  # a failed chunk of a bulk INSERT this small runs item by item
 #: Characters of one statement (a 1,000-row multi-row INSERT is far below).
 MAX_STATEMENT_LENGTH = 1 << 20
 #: expression_depth(); chains of a few hundred operators parse fine, deeper ones do not.
@@ -79,7 +93,8 @@ def _killed() -> cerr.CrateError:
 @dataclass
 class ServerContext:
     """What every session of one server shares, including a cache of translations (the
-    same statements come again and again; sqlglot takes most of a simple query's time)."""
+    same statements come again and again; sqlglot takes most of a simple query's time)
+    and one of split statement texts (``statements``)."""
 
     engine: object
     catalog: Catalog
@@ -92,6 +107,7 @@ class ServerContext:
     refresh: Refresher | None = None  # strict refresh mode (refresh.py), off by default
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
+    statements: StatementCache = field(default_factory=StatementCache)
 
     def cached(self, key, build):
         with self.cache_lock:
@@ -182,7 +198,7 @@ class CrateSession:
 
     def prepare_query(self, text: str, args: list) -> tuple[Prepared, list]:
         """Translate a query or DML text; returns the statement and its converted params."""
-        stmt = split(text)
+        stmt = self.ctx.statements.split(text)
         tree = parse(stmt, number_qmarks(stmt))
         prepared = self.translator().prepare(tree, len(args))
         return prepared, self._params(prepared, args)
@@ -245,7 +261,7 @@ class CrateSession:
         try:
             if len(request.stmt) > self.ctx.max_statement_length:
                 raise too_large()
-            stmt = split(request.stmt)
+            stmt = self.ctx.statements.split(request.stmt)
             kind = classify(stmt.words[:3])
             if expression_depth(stmt.toks) > self.ctx.max_expression_depth:
                 raise too_large()
@@ -320,16 +336,8 @@ class CrateSession:
         refresh = self.ctx.refresh
         if refresh is not None and prepared.searched != []:
             refresh.before_search(self.engine_session, prepared.searched)
-        for attempt in range(_RETRIES):
-            try:
-                res = self.engine_session.execute(prepared.sql, params)
-                break
-            except eng.TransactionError:
-                # a write-write conflict with another connection's statement: CrateDB
-                # retries conflicting writes itself, so do the same
-                if attempt == _RETRIES - 1:
-                    raise
-                time.sleep(0.01 * (attempt + 1))
+        res = self._retrying(lambda: self.engine_session.execute(prepared.sql, params,
+                                                                 project=PROJECT))
         if refresh is not None and prepared.kind != "select":
             refresh.written(prepared.target)
         if not res.columns:
@@ -349,7 +357,8 @@ class CrateSession:
             elif t is None or not _compatible(t, column):
                 t = from_duckdb_type(_full_type(column))
             types.append(t)
-        rows = [[to_json(v, t) for v, t in zip(row, types)] for row in res.rows]
+        rows = encode_rows(res.rows, [column_encoder(c.type_name, t)
+                                      for c, t in zip(res.columns, types)])
         for i, t in enumerate(types):
             if t is DYNAMIC:
                 types[i] = guess_type(row[i] for row in rows)
@@ -388,14 +397,58 @@ class CrateSession:
             raise cerr.unsupported(
                 "Bulk operations for statements that return result sets is not supported")
         converted = []
+        converters = [(i, param_converter(prepared.hints.get(i))) for i in prepared.order]
         for args in bulk_args:
             if len(args) < prepared.nargs:
                 raise cerr.parse_error(
                     f"The query contains a parameter placeholder ${len(args) + 1}, but there "
                     f"are only {len(args)} parameter values")
-            converted.append(self._params(prepared, args))
-        results = []
-        for params in converted:
+            converted.append([convert(args[i]) for i, convert in converters])
+        types = self._bulk_types(prepared)
+        results: list[dict] = []
+        self._bulk_chunk(prepared, converted, types, results)
+        return results
+
+    @staticmethod
+    def _bulk_types(prepared: Prepared) -> list[str] | None:
+        """The DuckDB type of each placeholder of a plain INSERT, when the columns the
+        values meet tell them all; None when the items must run one by one."""
+        if prepared.kind != "insert" or prepared.out_types:
+            return None
+        types = []
+        for i in prepared.order:
+            t = prepared.hints.get(i)
+            if t is None:
+                return None
+            types.append(t.duck)
+        return types
+
+    def _bulk_chunk(self, prepared: Prepared, chunk: list[list], types: list[str] | None,
+                    results: list[dict]) -> None:
+        """Run the items of ``chunk`` in order, appending CrateDB's result per item. A
+        plain INSERT goes in as one engine statement (all or nothing); when that fails, the
+        halves are tried in turn, and the items of a small chunk one by one, so that each
+        failing item gets its own error (rowcount -2) and the others their rows."""
+        if self.cancelled:
+            raise _killed()
+        if types is not None and len(chunk) > _BULK_ONE_BY_ONE:
+            try:
+                count = self._retrying(lambda: self.engine_session.insert_many(
+                    prepared.sql, chunk, types))
+            except eng.EngineError:  # some item fails: find which, half by half
+                half = len(chunk) // 2
+                self._bulk_chunk(prepared, chunk[:half], types, results)
+                self._bulk_chunk(prepared, chunk[half:], types, results)
+                return
+            if count is not None:
+                if count != len(chunk):  # a plain INSERT writes one row per item
+                    raise cerr.CrateError(5000, "RuntimeException",
+                                          f"bulk insert wrote {count} rows for {len(chunk)}")
+                if self.ctx.refresh is not None:
+                    self.ctx.refresh.written(prepared.target)
+                results.extend(bulk_item(1) for _ in chunk)
+                return
+        for params in chunk:
             try:
                 results.append(bulk_item(self._execute(prepared, params).rowcount))
             except eng.EngineError as exc:
@@ -403,7 +456,18 @@ class CrateSession:
                 if not err.runtime:
                     raise err from None
                 results.append(bulk_item(-2, (err.code, err.message)))
-        return results
+
+    @staticmethod
+    def _retrying(run):
+        """``run()``, retried on a write-write conflict with another connection's
+        statement: CrateDB retries conflicting writes itself, so the mock does too."""
+        for attempt in range(_RETRIES):
+            try:
+                return run()
+            except eng.TransactionError:
+                if attempt == _RETRIES - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
 
 
 def _ms(start: float) -> float:

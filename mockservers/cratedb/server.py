@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -54,6 +55,7 @@ from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb import systables
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog
 from dbapi_conformance.mockservers.cratedb.handler import (
+    ENGINE_SETTINGS,
     MAX_EXPRESSION_DEPTH,
     MAX_STATEMENT_LENGTH,
     CrateSession,
@@ -366,7 +368,8 @@ class MockServer(BaseMockServer):
         self._connections = {}
         self._executor = concurrent.futures.ThreadPoolExecutor(
             self._workers, thread_name_prefix="cratedb-sql")
-        engine = await loop.run_in_executor(self._executor, Engine, self.database)
+        engine = await loop.run_in_executor(
+            self._executor, functools.partial(Engine, self.database, settings=ENGINE_SETTINGS))
         self._ctx = ServerContext(engine, Catalog(), VERSION,
                                   max_statement_length=self.max_statement_length,
                                   max_expression_depth=self.max_expression_depth)

@@ -10,8 +10,10 @@ Dollar-quoted strings (CrateDB >= 5.2) are rewritten as single-quoted ones first
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlglot import errors as sqlglot_errors
@@ -19,7 +21,8 @@ from sqlglot import errors as sqlglot_errors
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.errors import CrateError, parsing_error
 
-__all__ = ["Tok", "Statement", "split", "number_qmarks", "position", "expression_depth"]
+__all__ = ["Tok", "Statement", "StatementCache", "split", "number_qmarks", "position",
+           "expression_depth"]
 
 
 
@@ -74,20 +77,26 @@ class Tok:
         return v.upper() if v.replace("_", "a").isalnum() else ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Statement:
     """One statement: ``text`` (no trailing ``;`` or space; leading space is kept, so that
-    the tokens' offsets index it) and its tokens."""
+    the tokens' offsets index it) and its tokens. Immutable: a :class:`StatementCache`
+    hands the same one to every request with that text."""
 
     text: str
-    toks: list[Tok]
+    toks: tuple[Tok, ...]
+
+    @functools.cached_property
+    def _words(self) -> tuple[str, ...]:
+        return tuple(t.word for t in self.toks)
 
     @property
     def words(self) -> list[str]:
-        return [t.word for t in self.toks]
+        """:attr:`Tok.word` of each token (a new list each time: callers may keep it)."""
+        return list(self._words)
 
     def starts(self, *words: str) -> bool:
-        ws = self.words
+        ws = self._words
         return len(ws) >= len(words) and all(a == b for a, b in zip(ws, words))
 
 
@@ -179,9 +188,41 @@ def split(text: str) -> Statement:
         if rest:
             line, col = position(text, rest[0].start)
             raise parsing_error(line, col, f"mismatched input '{rest[0].raw}' expecting <EOF>")
-        return Statement(text[:t.start].rstrip(), toks[:i])
+        return Statement(text[:t.start].rstrip(), tuple(toks[:i]))
     # Only trailing space goes: the tokens' offsets count from the text's first character.
-    return Statement(text.rstrip(), toks)
+    return Statement(text.rstrip(), tuple(toks))
+
+
+class StatementCache:
+    """:func:`split` remembered by request text: clients send the same statements again
+    and again, and tokenizing is a good part of a point query's time. Bounded (the
+    ``size`` texts used last are kept; texts longer than ``max_text`` characters are never
+    kept) and thread-safe; one per server, so that servers share nothing. Texts that fail
+    to split are not kept: each request gets its own error."""
+
+    def __init__(self, size: int = 1024, max_text: int = 16 * 1024):
+        self.size = size
+        self.max_text = max_text
+        self._items: OrderedDict[str, Statement] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def split(self, text: str) -> Statement:
+        """The :func:`split` of ``text`` (the same object for the same text while kept)."""
+        with self._lock:
+            found = self._items.get(text)
+            if found is not None:
+                self._items.move_to_end(text)
+                return found
+        stmt = split(text)
+        if len(text) <= self.max_text:
+            with self._lock:
+                self._items[text] = stmt
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return stmt
 
 
 def not_a_statement(stmt: Statement) -> CrateError:

@@ -70,6 +70,8 @@ class Engine:
         self._lock = threading.Lock()
         self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
         self._closed = False
+        self._generation_lock = threading.Lock()
+        self._generation = 0
 
     # --- sessions ------------------------------------------------------------------------
     def session(self) -> Session:
@@ -91,6 +93,18 @@ class Engine:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever a statement may have changed the catalog (DDL,
+        SET, ... by any session, or the commit of a transaction that ran one), so that what
+        a session derived from result types (its projection plans) is known to be stale."""
+        return self._generation
+
+    def catalog_changed(self) -> None:
+        """Move :attr:`generation` on (thread-safe)."""
+        with self._generation_lock:
+            self._generation += 1
 
     def close(self) -> None:
         """Close every session (open transactions roll back) and the database. Idempotent."""
@@ -170,6 +184,7 @@ class Engine:
         qualified = f"{quote_ident(schema)}.{quote_ident(table)}"
         self.ensure_schema(schema)
         self._run(f"CREATE OR REPLACE TABLE {qualified} ({columns})")
+        self.catalog_changed()
         types = [t for (t,) in self._run(
             "SELECT data_type FROM duckdb_columns() WHERE schema_name = $1 AND table_name = $2 "
             "ORDER BY column_index", [schema, table])]

@@ -10,6 +10,7 @@ from two threads (say a handler and a cancel) gets ordering, not corruption;
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +93,49 @@ def _bind_referenced(names: frozenset[str], params: Sequence[Any]) -> dict[str, 
     return {n: params[int(n) - 1] for n in names}
 
 
+# Statement kinds that cannot change any result's column types; every other kind (DDL,
+# SET, ATTACH...) invalidates the sessions' projection plans (Engine.generation).
+_DATA_ONLY = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE_INTO", "EXPLAIN",
+                        "RELATION", "TRANSACTION", "COPY"})
+_PLANS = 256  # projection plans kept per session (least recently used dropped)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """How a projected SELECT text runs: ``sql`` (the text itself, or it wrapped in the
+    conversion expressions), the ``columns`` to report, the DuckDB ``types`` its cursor
+    must describe (else the plan is stale), and the engine ``generation`` it was made in."""
+
+    sql: str
+    columns: list[Column]
+    types: list[str]
+    generation: int
+
+
+def _without_semicolon(sql: str) -> str:
+    """``sql`` cut before a trailing ``;`` (comments after it go too), so that it can stand
+    inside parentheses; DuckDB's own tokenizer tells comments and strings apart."""
+    end = None
+    for offset, kind in reversed(duckdb.tokenize(sql)):
+        if kind == duckdb.token_type.comment:
+            continue
+        if kind == duckdb.token_type.operator and sql.startswith(";", offset):
+            end = offset
+            continue
+        break
+    return sql if end is None else sql[:end]
+
+
+def _param_types(params) -> tuple:
+    """What DuckDB's typing of a statement may depend on besides its text: the Python
+    types of the values bound (``SELECT $1`` is INTEGER for 1, VARCHAR for 'a')."""
+    if params is None:
+        return ()
+    if isinstance(params, Mapping):
+        return tuple(sorted((k, type(v)) for k, v in params.items()))
+    return tuple(map(type, params))
+
+
 _TX_START = frozenset({"BEGIN", "START"})
 _TX_END = frozenset({"COMMIT", "END", "ROLLBACK", "ABORT"})
 
@@ -121,6 +165,9 @@ class Session:
         self._aborted = False
         self._closed = False
         self._schema = "main"
+        self._tx_catalog = False  # a statement inside the open transaction may change types
+        self._plans: OrderedDict[tuple, _Plan] = OrderedDict()
+        self._plan_hits = self._plan_misses = 0
 
     # --- state ---------------------------------------------------------------------------
     @property
@@ -160,12 +207,15 @@ class Session:
         refers to, so surplus values are ignored (missing ones still raise).
 
         ``project``: a column-mapping hook for the result of a single SELECT, DuckDB type
-        name (``"TIMESTAMP_NS"``) -> SQL expression template with ``{}`` standing for the
-        column (``"epoch_ms({}::TIMESTAMP)"``). Top-level columns of a listed type come back
-        as that expression's values, computed inside DuckDB (much faster than converting
-        Python values); ``Column.type_name`` keeps the original type. A mock supplies the
-        table its wire format needs (the engine knows no wire format). Other statements are
-        unaffected.
+        name (``"TIMESTAMP_NS"``) -> SQL expression template with ``{}`` (or ``{0}``, which
+        may be repeated) standing for the column (``"epoch_ms({}::TIMESTAMP)"``). Top-level
+        columns of a listed type come back as that expression's values, computed inside
+        DuckDB (much faster than converting Python values); ``Column.type_name`` keeps the
+        original type. A mock supplies the table its wire format needs (the engine knows no
+        wire format). Other statements are unaffected. The first run of a text (per session,
+        per Python types of the values bound) asks DuckDB for the result types; later runs
+        reuse that plan until a statement other than DML or a query changes the catalog
+        (:attr:`projection_stats` counts both).
 
         Several ``;``-separated statements run in order (only without params); the last one's
         Result is returned. Raises an :class:`~.errors.EngineError` subclass; an empty text
@@ -217,7 +267,12 @@ class Session:
                 if keyword in _TX_START:
                     self._in_tx = True
                 elif keyword in _TX_END:
-                    self._in_tx = self._aborted = False
+                    if self._tx_catalog:  # its changes are now visible to other sessions
+                        self._engine.catalog_changed()
+                    self._in_tx = self._aborted = self._tx_catalog = False
+            elif kind not in _DATA_ONLY:
+                self._engine.catalog_changed()
+                self._tx_catalog = self._in_tx
 
     @staticmethod
     def _result(cur, kind: str) -> Result:
@@ -239,16 +294,66 @@ class Session:
         columns = [column_from_duckdb(d[0], d[1]) for d in desc]
         return Result(columns, rows, len(rows), kind)
 
+    def insert_many(self, sql: str, rows: Sequence[Sequence[Any]],
+                    types: Sequence[str]) -> int | None:
+        """Run ``sql``, an ``INSERT ... VALUES`` of one row with placeholders ``$1..$n`` of
+        DuckDB types ``types``, for every parameter row of ``rows`` in ONE statement
+        (``translate.bulk_insert_sql``): all rows go in, or none (the statement fails as a
+        whole, raising an EngineError, and nothing is inserted). Returns the rows inserted;
+        None, having run nothing, when ``sql`` is not of that form or a row has not
+        ``len(types)`` values: run the rows one by one then."""
+        from dbapi_conformance.mockservers.engine.translate import bulk_insert_sql
+
+        if not rows or any(len(row) != len(types) for row in rows):
+            return None
+        text = bulk_insert_sql(sql, tuple(types))
+        if text is None:
+            return None
+        return self.execute(text, [list(column) for column in zip(*rows)]).rowcount
+
+    @property
+    def projection_stats(self) -> tuple[int, int]:
+        """``(hits, misses)`` of this session's projection plans (see :meth:`execute`)."""
+        return self._plan_hits, self._plan_misses
+
     def _select_projected(self, sql: str, params, project: Mapping[str, str]) -> Result:
-        # A relation is lazy: projecting over it runs the query once, with the conversion.
-        rel = self._con.sql(sql, params=params)
+        key = (sql, _param_types(params), tuple(project.items()))
+        plan = self._plans.get(key)
+        if plan is not None and plan.generation == self._engine.generation:
+            try:
+                cur = self._con.execute(plan.sql, params)
+            except duckdb.Error:
+                # a plan gone stale in a way its generation missed: plan afresh (which
+                # raises again if the statement itself is at fault), but not inside a
+                # transaction, which the failure has aborted
+                del self._plans[key]
+                if self._in_tx:
+                    raise
+            else:
+                if [str(d[1]) for d in cur.description] == plan.types:
+                    self._plans.move_to_end(key)
+                    self._plan_hits += 1
+                    rows = cur.fetchall()
+                    return Result(plan.columns, rows, len(rows), "SELECT")
+                cur.fetchall()  # finish the result before the connection runs anything else
+        self._plan_misses += 1
+        generation = self._engine.generation  # read first: a change meanwhile voids the plan
+        rel = self._con.sql(sql, params=params)  # lazy: binds, tells the types, runs nothing
         types = [str(t) for t in rel.types]
         columns = [column_from_duckdb(n, t) for n, t in zip(rel.columns, types)]
+        run = sql
         if any(t in project for t in types):
-            rel = rel.project(", ".join(
+            # the column by position (#i), so that duplicate output names do not matter;
+            # the newline ends a trailing -- comment of the statement
+            run = "SELECT " + ", ".join(
                 project[t].format(f"#{i}") if t in project else f"#{i}"
-                for i, t in enumerate(types, 1)))
-        rows = rel.fetchall()
+                for i, t in enumerate(types, 1)) + " FROM (" + _without_semicolon(sql) + "\n)"
+        cur = self._con.execute(run, params)
+        rows = cur.fetchall()
+        self._plans[key] = _Plan(run, columns, [str(d[1]) for d in cur.description],
+                                 generation)
+        if len(self._plans) > _PLANS:
+            self._plans.popitem(last=False)
         return Result(columns, rows, len(rows), "SELECT")
 
     # --- transactions --------------------------------------------------------------------

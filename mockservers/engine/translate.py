@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from dbapi_conformance.mockservers.engine.errors import SQLSyntaxError, Unsupported
 
-__all__ = ["translate", "parse", "parse_all", "to_sql"]
+__all__ = ["translate", "parse", "parse_all", "to_sql", "bulk_insert_sql"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -93,3 +93,39 @@ def translate(sql: str, read: str = "postgres") -> str:
     """``sql`` in dialect ``read`` -> DuckDB SQL text (statements joined with ``"; "``;
     an empty text gives ``""``). Raises SQLSyntaxError or Unsupported."""
     return _translate_cached(sql, read)
+
+
+@functools.lru_cache(maxsize=256)
+def bulk_insert_sql(sql: str, types: tuple[str, ...]) -> str | None:
+    """DuckDB ``INSERT INTO t [(cols)] VALUES (<one row over $1..$n>)`` rewritten to insert
+    a whole column of values per placeholder at once: ``$k`` becomes a list of DuckDB type
+    ``types[k-1][]`` (``$1::INTEGER[]``), unnested in step with the others, so that one
+    statement inserts every row (``INSERT ... SELECT <the row> FROM (SELECT unnest($1::T1[])
+    AS p1, ...)``). None for any other statement: several rows, ON CONFLICT, RETURNING,
+    placeholders beyond ``types``, or text sqlglot cannot read."""
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except (sqlglot_errors.ParseError, sqlglot_errors.TokenError):
+        return None
+    if not isinstance(tree, exp.Insert) or any(
+            tree.args.get(k) for k in ("conflict", "returning", "where", "overwrite")):
+        return None
+    values = tree.expression
+    if not isinstance(values, exp.Values) or len(values.expressions) != 1:
+        return None
+    row = values.expressions[0]
+    numbers = set()
+    for node in row.find_all(exp.Placeholder):
+        n = str(node.this)
+        if not n.isdigit() or not 1 <= int(n) <= len(types):
+            return None
+        numbers.add(int(n))
+        node.replace(exp.column(f"p{n}", table="bulk_rows"))
+    if numbers != set(range(1, len(types) + 1)):
+        return None  # every value list must be unnested, or the lists would not line up
+    unnested = ", ".join(f"unnest(${k}::{t}[]) AS p{k}" for k, t in enumerate(types, 1))
+    select = sqlglot.parse_one(f"SELECT 1 FROM (SELECT {unnested}) AS bulk_rows",
+                               read="duckdb")
+    select.set("expressions", row.expressions)
+    tree.set("expression", select)
+    return to_sql(tree)
