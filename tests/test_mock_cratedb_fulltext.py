@@ -27,19 +27,6 @@ QUOTES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def cur(server):
-    c = client.connect(server.url, timeout=10)
-    yield c.cursor()
-    c.close()
-
-
 @pytest.fixture
 def quotes(cur):
     name = next(_names)

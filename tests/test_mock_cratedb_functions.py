@@ -11,26 +11,10 @@ import itertools
 import math
 
 import pytest
-from crate import client
-
-from dbapi_conformance.mockservers.cratedb import MockServer
 
 _names = (f"fn{i}" for i in itertools.count())
 _ALL = ("%a %b %c %D %d %e %f %H %h %I %i %j %k %l %M %m %p %r %S %s %T %U %u %V %v %W %w "
         "%X %x %Y %y")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def cur(server):
-    c = client.connect(server.url, timeout=10)
-    yield c.cursor()
-    c.close()
 
 
 @pytest.fixture

@@ -9,30 +9,15 @@ import itertools
 import threading
 
 import pytest
-from crate import client
 from crate.client.exceptions import ProgrammingError
 
 from dbapi_conformance.mockservers.cratedb import statements
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog
 from dbapi_conformance.mockservers.cratedb.errors import CrateError
 from dbapi_conformance.mockservers.cratedb.handler import ServerContext
-from dbapi_conformance.mockservers.cratedb.server import MockServer
 from dbapi_conformance.mockservers.engine import Session
 
 _names = (f"speed_{i}" for i in itertools.count())
-
-
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def cur(server):
-    conn = client.connect(server.url, timeout=10)
-    yield conn.cursor()
-    conn.close()
 
 
 def test_temporal_columns_keep_their_epoch_milliseconds(cur):

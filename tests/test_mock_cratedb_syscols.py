@@ -22,19 +22,6 @@ from dbapi_conformance.mockservers.cratedb import MockServer
 _names = (f"sc{i}" for i in itertools.count())
 
 
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def cur(server):
-    conn = client.connect(server.url, timeout=10)
-    yield conn.cursor()
-    conn.close()
-
-
 @pytest.fixture
 def table(cur):
     name = next(_names)

@@ -12,26 +12,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from crate import client
 from crate.client import exceptions as crate_exc
 
-from dbapi_conformance.mockservers.cratedb import MockServer
 from dbapi_conformance.mockservers.cratedb.live import Jobs, partition_ident
 
 _names = (f"st{i}" for i in itertools.count())
-
-
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def cur(server):
-    c = client.connect(server.url, timeout=10)
-    yield c.cursor()
-    c.close()
 
 
 def _cols(cur) -> list[str]:

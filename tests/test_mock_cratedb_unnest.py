@@ -8,25 +8,7 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-from crate import client
-
-from dbapi_conformance.mockservers.cratedb import MockServer
-
 _names = (f"un{i}" for i in itertools.count())
-
-
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def cur(server):
-    conn = client.connect(server.url, timeout=10)
-    yield conn.cursor()
-    conn.close()
 
 
 def _cols(cur) -> list[str]:
