@@ -102,3 +102,19 @@ def test_bare_import_detector(tmp_path, source, expected):
     path = tmp_path / "x.py"
     path.write_text(source)
     assert _bare_imports(path, tmp_path) == expected
+
+
+def test_conftest_loads_without_the_test_extra():
+    """The README's main job runs pytest in the checkout with only the base install, and
+    pytest loads tests/conftest.py there: it may import base dependencies only."""
+    base = {req.split(">")[0].split("=")[0].split("[")[0].strip().lower().replace("-", "_")
+            for req in _pyproject()["project"]["dependencies"]}
+    base |= {"pytest", "__future__", "dbapi_conformance"}
+    tree = ast.parse((ROOT / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    top_level = []
+    for node in tree.body:  # imports inside fixtures run only when a test uses them
+        if isinstance(node, ast.Import):
+            top_level += [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            top_level.append((node.module or "").split(".")[0])
+    assert [name for name in top_level if name.lower() not in base] == []
