@@ -252,6 +252,24 @@ def test_stalled_body_does_not_block_others(server):
         s.close()
 
 
+def test_statement_past_statement_timeout_is_killed():
+    # the wait for a statement is bounded: JobKilledException (5005), and the same
+    # connection then runs the next statement
+    with MockServer(statement_timeout=0.5) as srv:
+        conn = _conn(srv)
+        try:
+            resp, body = _sql(srv, {"stmt": "SELECT count(*) FROM generate_series(1, "
+                                            "100000000000) AS t(x)"}, "/_sql", conn)
+            assert resp.status == 500
+            assert json.loads(body) == {"error": {
+                "message": "JobKilledException[Job killed. statement_timeout (mock server "
+                           "limit 0.5s)]", "code": 5005}}
+            resp, body = _sql(srv, {"stmt": "SELECT 6"}, conn=conn)
+            assert json.loads(body)["rows"] == [[6]]
+        finally:
+            conn.close()
+
+
 def test_unauthorized(server):
     resp, body = _request(server, "GET", "/", headers={
         "Authorization": "Basic " + base64.b64encode(b"bob:pw").decode()})

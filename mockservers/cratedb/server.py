@@ -580,8 +580,9 @@ class MockServer(BaseMockServer):
             # the client may have gone while its body was read: close what we open now
             conn.closed = request.protocol.transport is None
         try:
-            await asyncio.wait_for(conn.lock.acquire(), self.statement_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.statement_timeout):
+                await conn.lock.acquire()  # a free lock: at once, without a suspension
+        except TimeoutError:
             return self._timeout_error(trace)
         try:
             if conn.session is None or conn.user != user:
@@ -595,9 +596,11 @@ class MockServer(BaseMockServer):
                 raise _Drop()  # nobody to answer: run nothing
             conn.job = self._executor.submit(session.handle, sql_request, types, trace)
             try:
-                status, payload = await asyncio.wait_for(asyncio.wrap_future(conn.job),
-                                                         self.statement_timeout)
-            except asyncio.TimeoutError:
+                # asyncio.timeout rather than wait_for: no task and no waiter future per
+                # request, the same cancellation on expiry
+                async with asyncio.timeout(self.statement_timeout):
+                    status, payload = await asyncio.wrap_future(conn.job)
+            except TimeoutError:
                 session.interrupt()
                 return self._timeout_error(trace)
             except asyncio.CancelledError:
@@ -633,22 +636,17 @@ class MockServer(BaseMockServer):
         length = request.content_length
         if length is not None and length > self.max_content_length:
             raise _TooLarge()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.body_timeout
         chunks, total = [], 0
         try:
-            while True:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise asyncio.TimeoutError()
-                chunk = await asyncio.wait_for(request.content.read(1 << 16), remaining)
-                if not chunk:
-                    break
-                total += len(chunk)
-                if total > self.max_content_length:
-                    raise _TooLarge()
-                take(len(chunk))
-                chunks.append(chunk)
+            # one deadline for the whole body, however the bytes trickle in; a read of
+            # bytes already received returns without waiting
+            async with asyncio.timeout(self.body_timeout):
+                while chunk := await request.content.read(1 << 16):
+                    total += len(chunk)
+                    if total > self.max_content_length:
+                        raise _TooLarge()
+                    take(len(chunk))
+                    chunks.append(chunk)
         except (_TooLarge, _Breaker):
             raise
         except Exception as exc:  # timeout, or aiohttp payload errors: peer closed mid-body
