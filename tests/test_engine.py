@@ -880,3 +880,22 @@ def test_projection_of_a_statement_ending_in_a_semicolon(session):
             assert session.execute(sql, project=EPOCH_MS).rows == [(1000,)], sql
     res = session.execute("SELECT ';' AS a, TIMESTAMP '1970-01-01' AS b -- ;", project=EPOCH_MS)
     assert res.rows == [(";", 0)]
+
+
+def test_projection_plan_of_a_long_text_is_not_kept(session):
+    # a plan holds its text twice: a session keeps plans of statement-sized texts only
+    sql = "SELECT $1::TIMESTAMP AS ts, length('" + "x" * 20_000 + "') AS n"
+    stamp = datetime.datetime(1970, 1, 1, 0, 0, 3)
+    for _ in range(2):
+        assert session.execute(sql, [stamp], project=EPOCH_MS).rows == [(3000, 20_000)]
+    assert session.projection_stats == (0, 2)
+
+
+def test_statement_kinds_of_a_long_text_are_not_kept(session):
+    from dbapi_conformance.mockservers.engine import session as session_module
+
+    sql = "SELECT length('" + "y" * 20_000 + "') AS n"
+    assert session.execute(sql).rows == [(20_000,)]
+    assert sql not in session_module._statement_cache
+    assert session.execute("SELECT 7 AS n").rows == [(7,)]
+    assert "SELECT 7 AS n" in session_module._statement_cache

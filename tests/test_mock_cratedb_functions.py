@@ -11,6 +11,7 @@ import itertools
 import math
 
 import pytest
+from crate.client import exceptions as crate_exc
 
 _names = (f"fn{i}" for i in itertools.count())
 _ALL = ("%a %b %c %D %d %e %f %H %h %I %i %j %k %l %M %m %p %r %S %s %T %U %u %V %v %W %w "
@@ -140,3 +141,24 @@ def test_within_on_sys_summits(cur):
     cur.execute("SELECT mountain FROM sys.summits WHERE within(coordinates, "
                 "'POLYGON ((6.8 45.8, 6.9 45.8, 6.9 45.9, 6.8 45.9, 6.8 45.8))') ORDER BY 1")
     assert ["Mont Blanc"] in cur.fetchall()
+
+
+@pytest.mark.parametrize(("literal", "message"), [
+    ("POINT", 'Cannot convert "POINT" to geo_point.'),
+    ("POINT (1)", 'Cannot convert "POINT (1)" to geo_point.'),
+    ("POINT (1 2 3)", 'Cannot convert "POINT (1 2 3)" to geo_point.'),
+    # the coordinates are numbers, never SQL: no column, no function call
+    ("POINT (a b)", 'Cannot convert "POINT (a b)" to geo_point.'),
+    ("POINT (abs(-5) 2)", 'Cannot convert "POINT (abs(-5) 2)" to geo_point.'),
+    ("POINT (190 10)", "Failed to validate geo point [lon=190.000000, lat=10.000000], "
+                       "not a valid location."),
+])
+def test_a_wkt_point_literal_that_is_not_a_valid_point_is_refused(cur, places, literal,
+                                                                   message):
+    # GeoPointType.pointFromString / ensurePointsInRange: IllegalArgumentException
+    with pytest.raises(crate_exc.ProgrammingError) as info:
+        cur.execute(f"INSERT INTO {places} (id, p) VALUES (9, '{literal}')")
+    assert info.value.message.startswith(f"SQLParseException[{message}")
+    cur.execute(f"INSERT INTO {places} (id, p) VALUES (9, ' point( -180  90.0 ) ')")
+    cur.execute(f"SELECT p FROM {places} WHERE id = 9")
+    assert cur.fetchall() == [[[-180.0, 90.0]]]

@@ -245,3 +245,15 @@ def test_the_engine_runs_each_statement_on_one_thread(server, cur):
         assert session.execute("SELECT current_setting('threads')").rows == [(1,)]
     finally:
         session.close()
+
+
+def test_a_long_statement_is_translated_without_being_kept(server, cur):
+    # the translation cache holds statement-sized texts: 512 distinct statements of a
+    # megabyte each would otherwise keep gigabytes
+    text = "SELECT length('" + "x" * 20_000 + "') AS n"
+    cur.execute("SELECT 1")
+    before = len(server._ctx.cache)
+    for _ in range(2):
+        cur.execute(text)
+        assert cur.fetchall() == [[20_000]]
+    assert len(server._ctx.cache) == before

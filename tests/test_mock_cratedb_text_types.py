@@ -112,3 +112,16 @@ def test_explicit_casts_cut_and_pad_without_an_error(cur):
                 "CAST('abcdef' AS CHARACTER(3)), CAST(12345 AS VARCHAR(2)), "
                 "'x'::VARCHAR(9), CAST(NULL AS CHAR(2)), 'Alice Smith'::VARCHAR")
     assert cur.fetchall() == [["Alice", "ab ", "abc", "12", "x", None, "Alice Smith"]]
+
+
+def test_insert_from_a_query_skips_too_long_rows_and_pads_character_values(cur, table):
+    # INSERT ... SELECT (and its unnest form) writes as a multi-row INSERT does: a row
+    # whose value does not fit is skipped, blank excess is cut, CHARACTER(n) is padded
+    cur.execute(f"INSERT INTO {table} (id, v) SELECT * FROM unnest([1, 2, 3], "
+                "['abcdef', 'x', 'ab   '])")
+    assert cur.rowcount == 2
+    cur.execute(f"INSERT INTO {table} (id, c) SELECT id + 10, v FROM unnest(?, ?) AS u(id, v)",
+                [[1, 2], ["toolong", "y"]])
+    assert cur.rowcount == 1
+    assert _refresh_and_read(cur, table, "v") == [[2, "x"], [3, "ab "], [12, None]]
+    assert _refresh_and_read(cur, table, "c") == [[2, None], [3, None], [12, "y  "]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 import urllib.request
 
 import pytest
@@ -161,6 +162,40 @@ def test_failing_and_endless_functions_end_with_a_script_error(cur, monkeypatch)
     finally:
         cur.execute("DROP FUNCTION thrower(int)")
         cur.execute("DROP FUNCTION spin(int)")
+
+
+def test_a_function_returning_undefined_gives_null(cur):
+    # GraalVM's Value.isNull() holds for JavaScript's undefined as for null, and CrateDB
+    # turns it into NULL (PolyglotValues.toCrateObject): a function without a return
+    # statement on some path answers NULL there, not an error
+    f = next(_names)
+    cur.execute(f"CREATE FUNCTION {f}(int) RETURNS int LANGUAGE JAVASCRIPT "
+                f"AS 'function {f}(x) {{ if (x > 0) {{ return x * 2; }} }}'")
+    try:
+        cur.execute(f"SELECT {f}(2), {f}(0), {f}(NULL)")
+        assert cur.fetchall() == [[4, None, None]]
+    finally:
+        cur.execute(f"DROP FUNCTION {f}(int)")
+
+
+def test_an_endless_call_does_not_keep_its_javascript_context(cur, monkeypatch):
+    # each timed-out call used to keep its V8 context (heap and threads) until exit
+    monkeypatch.setattr(udf, "CALL_TIMEOUT", 0.2)
+    monkeypatch.setattr(udf, "LATE_CLOSE", 0.1)
+    f = next(_names)
+    cur.execute(f"CREATE FUNCTION {f}(int) RETURNS int LANGUAGE JAVASCRIPT "
+                f"AS 'function {f}(x) {{ while (true) {{}} }}'")
+    before = set(udf._CONTEXTS)
+    try:
+        for _ in range(3):
+            with pytest.raises(crate_exc.ProgrammingError, match="terminated by timeout"):
+                cur.execute(f"SELECT {f}(1)")
+        deadline = time.monotonic() + 30
+        while set(udf._CONTEXTS) - before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(udf._CONTEXTS) - before == set()  # each one closed, none kept
+    finally:
+        cur.execute(f"DROP FUNCTION {f}(int)")
 
 
 def test_functions_survive_a_restart(tmp_path):

@@ -320,8 +320,11 @@ class CrateSession:
             tree = parse(stmt, number_qmarks(stmt))
             return self.translator().prepare(tree, len(args))
 
-        key = (stmt.text, self.schema, self.user, len(args), self.catalog.generation)
-        prepared = self.ctx.cached(key, build)
+        if len(stmt.text) > self.ctx.statements.max_text:
+            prepared = build()  # only statement-sized texts are kept, as by the statement cache
+        else:
+            key = (stmt.text, self.schema, self.user, len(args), self.catalog.generation)
+            prepared = self.ctx.cached(key, build)
         return prepared, self._params(prepared, args)
 
     @staticmethod

@@ -12,8 +12,9 @@ them). An explicit cast is not a write: it cuts a longer value to ``n`` without 
 The mock wraps each value that an INSERT or UPDATE writes into such a column in a DuckDB
 expression doing the same; a failure raises through DuckDB's ``error()`` and
 :func:`too_long` (used by errors.py) turns it back into CrateDB's error. CrateDB skips the
-failing rows of a multi-row INSERT silently (cratedb.md 7.3), so there the rows become a
-VALUES subquery that leaves those rows out.
+failing rows of a multi-row INSERT and of an INSERT ... SELECT silently (cratedb.md 7.3;
+``insert_select_fail_fast`` is off by default), so there the rows (the VALUES, or the
+query) become a subquery that leaves those rows out.
 """
 
 from __future__ import annotations
@@ -114,7 +115,13 @@ def rewrite_writes(tree: exp.Expression, target: Relation | None,
         _wrap_assignment(eq, target)
     limits = [limit(col.type) if col else None for col in map(target.column, names)]
     source = tree.expression
-    if not isinstance(source, exp.Values) or not any(limits):
+    if not any(limits) or source is None:
+        return
+    if not isinstance(source, exp.Values):
+        # INSERT ... SELECT: CrateDB skips the rows that fail, as for a multi-row VALUES
+        query = source.unnest() if isinstance(source, exp.Subquery) else source
+        if isinstance(query, exp.Query):
+            tree.set("expression", _filtered_rows(query, limits, len(limits)))
         return
     rows = source.expressions
     defaults = any(_is_default(v) for r in rows for v in r.find_all(exp.Var))
@@ -140,13 +147,20 @@ def _wrap_assignment(eq: exp.Expression, target: Relation) -> None:
             eq.set("expression", _stored(eq.expression.copy(), *lim, check=True))
 
 
-def _filtered_rows(values: exp.Values, limits: list) -> exp.Expression:
-    """``SELECT <stored values> FROM (VALUES ...) WHERE <every value fits>``."""
-    width = len(values.expressions[0].expressions)
+def _filtered_rows(source: exp.Values | exp.Query, limits: list,
+                   width: int | None = None) -> exp.Expression:
+    """``SELECT <stored values> FROM (VALUES ... | <query>) WHERE <every value fits>``
+    (``width``: the columns of a query source; a VALUES tells its own)."""
+    if width is None:
+        width = len(source.expressions[0].expressions)
     names = [f"col{i}" for i in range(1, width + 1)]
-    rows = values.copy()
-    rows.set("alias", exp.TableAlias(this=exp.to_identifier("_rows", quoted=True),
-                                     columns=[exp.to_identifier(n, quoted=True) for n in names]))
+    alias = exp.TableAlias(this=exp.to_identifier("_rows", quoted=True),
+                           columns=[exp.to_identifier(n, quoted=True) for n in names])
+    if isinstance(source, exp.Values):
+        rows = source.copy()
+        rows.set("alias", alias)
+    else:
+        rows = exp.Subquery(this=source.copy(), alias=alias)
     projections, checks = [], []
     for i, name in enumerate(names):
         ref = exp.column(name, table="_rows", quoted=True)

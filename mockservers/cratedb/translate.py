@@ -22,6 +22,7 @@ What the rewrite does (cratedb.md 5.4-5.7):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -58,6 +59,23 @@ def parameter_column(index: int) -> CrateType:
 
 _OBJECT_IDS = (DataType.OBJECT, DataType.UNCHECKED_OBJECT, DataType.GEO_SHAPE)
 _TIME_IDS = (DataType.TIMESTAMP_WITH_TZ, DataType.TIMESTAMP_WITHOUT_TZ, DataType.DATE)
+_WKT_POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*", re.IGNORECASE)
+
+
+def wkt_point(text: str) -> tuple[float, float]:
+    """(lon, lat) of a WKT ``POINT (lon lat)``; SQLParseException (4000) for any other text
+    and for a point off the globe, with CrateDB's messages (``GeoPointType.pointFromString``,
+    ``ensurePointsInRange``)."""
+    m = _WKT_POINT.fullmatch(text)
+    try:
+        lon, lat = float(m.group(1)), float(m.group(2))
+    except (AttributeError, ValueError):
+        raise cerr.parse_error(f'Cannot convert "{text}" to geo_point. '
+                               "Expected a WKT POINT (lon lat)") from None
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise cerr.parse_error(f"Failed to validate geo point [lon={lon:f}, lat={lat:f}], "
+                               "not a valid location.")
+    return lon, lat
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ,
                 exp.NullSafeNEQ)
 _BINARY_NAMES = {
@@ -492,11 +510,10 @@ class Translator:
         elif isinstance(e, exp.Array) and t.id == DataType.GEO_POINT:
             e.replace(exp.cast(e.copy(), exp.DataType.build("DOUBLE[2]", dialect="duckdb")))
         elif isinstance(e, exp.Literal) and e.is_string and t.id == DataType.GEO_POINT:
-            text = e.this.strip()
-            if text.upper().startswith("POINT"):
-                lon, lat = text[text.index("(") + 1:text.rindex(")")].split()
+            if e.this.strip().upper().startswith("POINT"):
+                lon, lat = wkt_point(e.this)
                 e.replace(exp.cast(exp.Array(expressions=[
-                    exp.Literal.number(lon), exp.Literal.number(lat)]),
+                    exp.Literal.number(repr(lon)), exp.Literal.number(repr(lat))]),
                     exp.DataType.build("DOUBLE[2]", dialect="duckdb")))
         elif isinstance(e, exp.Array) and t.id == DataType.ARRAY and t.inner is not None:
             for item in e.expressions:

@@ -119,11 +119,17 @@ class Udf:
         with self._lock:
             try:
                 result = self._ctx().call(self.name, *values, timeout_sec=CALL_TIMEOUT)
+            except js_errors.WrongReturnTypeException:
+                # mini-racer returns results as JSON text, and JSON.stringify(undefined) is
+                # no text; CrateDB (GraalVM's Value.isNull) makes undefined a NULL
+                return None
             except js_errors.JSTimeoutException:
                 # V8 reports the stopped call later: closing the context now would make that
-                # report hit a closed event loop, so it is closed at exit; the next call
-                # gets a fresh context
-                self._context = None
+                # report hit a closed event loop, so it is closed a little later (kept
+                # until exit, every endless call would keep its heap and threads); the next
+                # call gets a fresh context
+                stale, self._context = self._context, None
+                _close_later(stale)
                 raise RuntimeError(f"{_MARK}JavaScript was terminated by timeout after "
                                    f"{CALL_TIMEOUT:g} s{_MARK}") from None
             except js_errors.MiniRacerBaseException as exc:
@@ -216,6 +222,21 @@ def _engine_type(t: CrateType) -> str:
 
 
 _CONTEXTS: set = set()
+#: seconds between a call's timeout and the closing of its context (see Udf.__call__)
+LATE_CLOSE = 1.0
+
+
+def _close_later(ctx) -> None:
+    def close():
+        _CONTEXTS.discard(ctx)
+        try:
+            ctx.close()
+        except Exception:  # noqa: BLE001 - best effort, as at exit
+            pass
+
+    timer = threading.Timer(LATE_CLOSE, close)
+    timer.daemon = True
+    timer.start()
 
 
 def _close_all() -> None:

@@ -58,6 +58,8 @@ class Result:
 
 
 _CACHE_SIZE = 4096
+# texts longer than this are never kept (a statement cache or plan holds its text whole)
+_PLAN_TEXT = 16 * 1024
 _statement_cache: dict[str, tuple[tuple[str, str, frozenset[str]], ...]] = {}
 
 
@@ -73,9 +75,10 @@ def _statements(con: duckdb.DuckDBPyConnection, sql: str):
             out.append((st.type.name, words[0].upper() if words else "",
                         frozenset(st.named_parameters)))
         hit = tuple(out)
-        if len(_statement_cache) >= _CACHE_SIZE:
-            _statement_cache.clear()
-        _statement_cache[sql] = hit
+        if len(sql) <= _PLAN_TEXT:  # statement-sized texts only: 4096 long ones are gigabytes
+            if len(_statement_cache) >= _CACHE_SIZE:
+                _statement_cache.clear()
+            _statement_cache[sql] = hit
     return hit
 
 
@@ -350,10 +353,11 @@ class Session:
                 for i, t in enumerate(types, 1)) + " FROM (" + _without_semicolon(sql) + "\n)"
         cur = self._con.execute(run, params)
         rows = cur.fetchall()
-        self._plans[key] = _Plan(run, columns, [str(d[1]) for d in cur.description],
-                                 generation)
-        if len(self._plans) > _PLANS:
-            self._plans.popitem(last=False)
+        if len(sql) <= _PLAN_TEXT:
+            self._plans[key] = _Plan(run, columns, [str(d[1]) for d in cur.description],
+                                     generation)
+            if len(self._plans) > _PLANS:
+                self._plans.popitem(last=False)
         return Result(columns, rows, len(rows), "SELECT")
 
     # --- transactions --------------------------------------------------------------------
