@@ -162,3 +162,11 @@ def test_a_wkt_point_literal_that_is_not_a_valid_point_is_refused(cur, places, l
     cur.execute(f"INSERT INTO {places} (id, p) VALUES (9, ' point( -180  90.0 ) ')")
     cur.execute(f"SELECT p FROM {places} WHERE id = 9")
     assert cur.fetchall() == [[[-180.0, 90.0]]]
+
+
+def test_substr_start_below_one_counts_from_the_first_character(cur):
+    """crate/crate SubstrFunction: the start is clamped to 1 (never counted from the end)
+    and the length runs from there."""
+    cur.execute("SELECT substr('Test', 0, 1), substr('hello', -2, 2), substr('hello', 2), "
+                "substr('hello', 0), substr('hello', 9, 2), substr(?, ?, ?)", ["crate", -5, 3])
+    assert cur.fetchall() == [["T", "he", "ello", "hello", "", "cra"]]

@@ -697,6 +697,12 @@ class Translator:
             # CrateDB's format() takes Java/printf patterns (%s, %.2f): DuckDB's printf
             node.replace(exp.Anonymous(this="printf", expressions=[
                 node.this, *node.expressions]))
+        for node in list(tree.find_all(exp.Substring)):
+            # CrateDB clamps a start below 1 to 1 (SubstrFunction); DuckDB counts a
+            # negative start from the end and a start of 0 as before the first character
+            start = node.args.get("start")
+            if start is not None:
+                node.set("start", exp.func("greatest", start.copy(), exp.Literal.number(1)))
         for node in list(tree.find_all(exp.Anonymous)):
             name = node.name.lower()
             if name == "percentile":
