@@ -170,3 +170,11 @@ def test_substr_start_below_one_counts_from_the_first_character(cur):
     cur.execute("SELECT substr('Test', 0, 1), substr('hello', -2, 2), substr('hello', 2), "
                 "substr('hello', 0), substr('hello', 9, 2), substr(?, ?, ?)", ["crate", -5, 3])
     assert cur.fetchall() == [["T", "he", "ello", "hello", "", "cra"]]
+
+
+def test_like_escapes_with_a_backslash_unless_escape_says_otherwise(cur):
+    """crate/crate docs/general/dql/selects.rst, LIKE (ILIKE): without ESCAPE the backslash
+    is the escape character; ESCAPE 'e' sets another."""
+    cur.execute(r"SELECT 'a_b' LIKE 'a\_%', 'axb' LIKE 'a\_%', 'A%B' ILIKE 'a\%b', "
+                r"'test' LIKE 'te%' ESCAPE 'e', 'a_b' NOT LIKE ?", [r"a\_b"])
+    assert cur.fetchall() == [[True, False, True, False, False]]

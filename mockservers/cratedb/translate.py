@@ -697,6 +697,12 @@ class Translator:
             # CrateDB's format() takes Java/printf patterns (%s, %.2f): DuckDB's printf
             node.replace(exp.Anonymous(this="printf", expressions=[
                 node.this, *node.expressions]))
+        for node in list(tree.find_all(exp.Like, exp.ILike)):
+            # CrateDB's LIKE escapes with a backslash unless ESCAPE says otherwise; DuckDB's
+            # has no escape character by default
+            if not isinstance(node.parent, exp.Escape) and \
+                    not isinstance(node.expression, (exp.Any, exp.All)):
+                node.replace(exp.Escape(this=node.copy(), expression=exp.Literal.string("\\")))
         for node in list(tree.find_all(exp.Substring)):
             # CrateDB clamps a start below 1 to 1 (SubstrFunction); DuckDB counts a
             # negative start from the end and a start of 0 as before the first character
