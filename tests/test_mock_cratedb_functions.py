@@ -178,3 +178,10 @@ def test_like_escapes_with_a_backslash_unless_escape_says_otherwise(cur):
     cur.execute(r"SELECT 'a_b' LIKE 'a\_%', 'axb' LIKE 'a\_%', 'A%B' ILIKE 'a\%b', "
                 r"'test' LIKE 'te%' ESCAPE 'e', 'a_b' NOT LIKE ?", [r"a\_b"])
     assert cur.fetchall() == [[True, False, True, False, False]]
+
+
+def test_array_length_is_named_with_its_arguments(cur):
+    cur.execute("SELECT array_length(['a', 'b'], 1), array_length([1, 2, 3], 1)")
+    assert [d[0] for d in cur.description] == ["array_length(['a', 'b'], 1)",
+                                               "array_length([1, 2, 3], 1)"]
+    assert cur.fetchall() == [[2, 3]]

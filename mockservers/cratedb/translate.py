@@ -242,6 +242,8 @@ def _arguments_in_order(e: exp.Func) -> list[exp.Expression] | None:
     out: list[exp.Expression] = []
     if isinstance(e, exp.Substring):  # substr(text, start [, length])
         return [a for a in (e.this, e.args.get("start"), e.args.get("length")) if a is not None]
+    if isinstance(e, exp.ArraySize):  # array_length(array, dimension)
+        return [a for a in (e.this, e.args.get("expression")) if a is not None]
     for key in e.arg_types:
         value = e.args.get(key)
         if value is None or isinstance(value, bool):
