@@ -488,6 +488,18 @@ def test_views_and_alter_table(cur, table):
         cur.execute(f"DROP VIEW v_{table}")
 
 
+
+@pytest.mark.parametrize("change", ["RENAME TO {t}_2", "RENAME COLUMN name TO label",
+                                    "DROP COLUMN name"])
+def test_alter_table_forms_not_imitated_are_refused_not_ignored(cur, table, change):
+    with pytest.raises(crate_exc.ProgrammingError, match="UnsupportedFeatureException"):
+        cur.execute(f"ALTER TABLE {table} " + change.format(t=table))
+    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position", (table,))
+    assert "name" in [r[0] for r in cur.fetchall()]  # the table is as it was
+    cur.execute(f"ALTER TABLE {table} SET (number_of_replicas = 1)")  # settings: accepted
+    assert cur.rowcount == -1
+
 def test_sys_shards_counts_user_tables(cur, table):
     cur.execute(f"INSERT INTO {table} (id, name) VALUES (1, 'a'), (2, 'b')")
     cur.execute("SELECT count(*), sum(num_docs) FROM sys.shards "
