@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 import urllib.request
 
@@ -215,3 +216,92 @@ def test_without_a_javascript_engine_as_a_node_without_lang_js(server, monkeypat
     assert _error(server, "CREATE FUNCTION f(int) RETURNS int LANGUAGE JAVASCRIPT "
                           "AS 'function f(x) { return x; }'") == {
         "message": "SQLParseException['javascript' is not a valid UDF language]", "code": 4000}
+
+
+def test_a_timed_out_function_call_leaves_the_server_free():
+    # a call used to run on for CALL_TIMEOUT past the statement timeout, holding its
+    # connection's session and a server-wide lock on the function: the next statement on
+    # the same connection and a call of the function from another connection timed out too
+    with MockServer(port=0, statement_timeout=2) as srv:
+        c1, c2 = client.connect(srv.url, timeout=30), client.connect(srv.url, timeout=30)
+        try:
+            cur = c1.cursor()
+            for stmt in ["CREATE TABLE t (x int)", "INSERT INTO t (x) VALUES (1), (2), (3), (4)",
+                         "REFRESH TABLE t",
+                         "CREATE FUNCTION spin(x int) RETURNS int LANGUAGE JAVASCRIPT AS "
+                         "'function spin(x) { if (x > 0) { while (true) {} } return x; }'"]:
+                cur.execute(stmt)
+            with pytest.raises(crate_exc.ProgrammingError, match="statement_timeout"):
+                cur.execute("SELECT spin(x) FROM t")
+            cur.execute("SELECT 1")
+            assert cur.fetchall() == [[1]]
+            other = c2.cursor()
+            other.execute("SELECT spin(0)")
+            assert other.fetchall() == [[0]]
+        finally:
+            c1.close()
+            c2.close()
+
+
+def test_calls_of_one_function_from_two_connections_run_side_by_side(server):
+    # one call at a time per function used to serialise every connection behind the
+    # longest call; now a short call finishes while a long one still runs elsewhere
+    f = next(_names)
+    c1, c2 = client.connect(server.url, timeout=30), client.connect(server.url, timeout=30)
+    try:
+        c1.cursor().execute(
+            f"CREATE FUNCTION {f}(ms int) RETURNS int LANGUAGE JAVASCRIPT AS 'function {f}(ms) "
+            "{ var end = Date.now() + ms; while (Date.now() < end) {} return ms; }'")
+        long_done = threading.Event()
+        result: list = []
+
+        def long_call():
+            cur = c1.cursor()
+            cur.execute(f"SELECT {f}(3000)")
+            result.append(cur.fetchall())
+            long_done.set()
+
+        worker = threading.Thread(target=long_call, daemon=True)
+        worker.start()
+        other = c2.cursor()
+        deadline = time.monotonic() + 20
+        running = 0
+        while not running and time.monotonic() < deadline:  # the long call has started
+            other.execute("SELECT count(*) FROM sys.jobs WHERE stmt = ?", (f"SELECT {f}(3000)",))
+            running = other.fetchall()[0][0]
+        assert running == 1
+        other.execute(f"SELECT {f}(1)")
+        assert other.fetchall() == [[1]]
+        assert not long_done.is_set()  # finished while the long call still ran
+        worker.join(30)
+        assert result == [[[3000]]]
+    finally:
+        c1.cursor().execute(f"DROP FUNCTION IF EXISTS {f}(int)")
+        c1.close()
+        c2.close()
+
+
+def test_a_call_runs_once_per_row_and_statement():
+    # DuckDB tried calls with constant arguments while planning (again when they failed), so
+    # a statement ran the JavaScript up to three times (one worker: one JavaScript context
+    # sees every call, and its counter tells how many ran)
+    with MockServer(port=0, workers=1) as srv:
+        c = client.connect(srv.url, timeout=30)
+        try:
+            cur = c.cursor()
+            for stmt in ["CREATE TABLE t (x int)", "INSERT INTO t (x) VALUES (1), (2)",
+                         "REFRESH TABLE t",
+                         "CREATE FUNCTION counted(x int) RETURNS int LANGUAGE JAVASCRIPT AS "
+                         "'var calls = 0; function counted(x) { calls += 1; "
+                         "if (x > 100) { throw new Error(\"call \" + calls); } return calls; }'"]:
+                cur.execute(stmt)
+            with pytest.raises(crate_exc.ProgrammingError, match="Error: call 1]"):
+                cur.execute("SELECT counted(1000)")
+            cur.execute("SELECT counted(x) FROM t WHERE x = 1")
+            assert cur.fetchall() == [[2]]
+            cur.execute("SELECT counted(x) FROM t ORDER BY x")
+            assert cur.fetchall() == [[3], [4]]
+            cur.execute("SELECT counted(0)")
+            assert cur.fetchall() == [[5]]
+        finally:
+            c.close()

@@ -33,7 +33,7 @@ from dbapi_conformance.drivers.wire.cratedb import (
     encode_rowcount,
 )
 from dbapi_conformance.mockservers.cratedb import errors as cerr
-from dbapi_conformance.mockservers.cratedb import users
+from dbapi_conformance.mockservers.cratedb import udf, users
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
@@ -162,6 +162,7 @@ class CrateSession:
         self._engine_session = None
         #: set by cancel(): the client went away, start no further statement
         self.cancelled = False
+        self._limits: udf.Limits | None = None  # of the running statement's JS calls
 
     # --- state used by commands.py -----------------------------------------------------
     @property
@@ -237,6 +238,9 @@ class CrateSession:
 
     def interrupt(self) -> None:
         """Stop the statement now running (from another thread); a no-op when idle."""
+        limits = self._limits
+        if limits is not None:
+            limits.stopped = True  # a JavaScript call it runs ends by its timeout
         if self._engine_session is not None:
             self._engine_session.interrupt()
 
@@ -252,9 +256,20 @@ class CrateSession:
             self._engine_session = None
 
     # --- requests ----------------------------------------------------------------------
-    def handle(self, request: SQLRequest, types: bool, error_trace: bool) -> tuple[int, bytes]:
+    def handle(self, request: SQLRequest, types: bool, error_trace: bool,
+               deadline: float | None = None) -> tuple[int, bytes]:
         """Run one request: (HTTP status, JSON body). Client errors become CrateDB error
-        bodies; an unexpected failure becomes a 5000 error, never an exception."""
+        bodies; an unexpected failure becomes a 5000 error, never an exception.
+        ``deadline`` (``time.monotonic()``) is when the server stops waiting for it: no
+        JavaScript call runs past it."""
+        self._limits = limits = udf.Limits(deadline)
+        try:
+            with udf.statement_limits(limits):
+                return self._handle(request, types, error_trace)
+        finally:
+            self._limits = None
+
+    def _handle(self, request: SQLRequest, types: bool, error_trace: bool) -> tuple[int, bytes]:
         start = time.perf_counter()
         job = self.ctx.jobs.start(request.stmt, self.user, self.session_id)
         kind, failure = "UNDEFINED", None

@@ -32,6 +32,7 @@ import logging
 import os
 import re
 import ssl
+import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -594,7 +595,8 @@ class MockServer(BaseMockServer):
             session = conn.session
             if conn.closed or self._executor is None:
                 raise _Drop()  # nobody to answer: run nothing
-            conn.job = self._executor.submit(session.handle, sql_request, types, trace)
+            conn.job = self._executor.submit(session.handle, sql_request, types, trace,
+                                             time.monotonic() + self.statement_timeout)
             try:
                 # asyncio.timeout rather than wait_for: no task and no waiter future per
                 # request, the same cancellation on expiry

@@ -15,8 +15,12 @@ node without ``lang.js``: ``'javascript' is not a valid UDF language``.
 - Argument values reach JavaScript as CrateDB passes them: numbers, strings, booleans,
   arrays, objects, NULL as null, timestamps as epoch milliseconds; the result is cast to
   the return type as CrateDB's ``implicitCast`` does (integers truncate).
-- Each function keeps one V8 context (calls are serialised); a call runs at most
-  :data:`CALL_TIMEOUT` seconds and 256 MB of heap, else it fails with a ScriptException.
+- Each function keeps one V8 context per thread that calls it, so connections call it side
+  by side; a call runs at most :data:`CALL_TIMEOUT` seconds, no longer than its
+  statement has left (:func:`statement_limits`), and 256 MB of heap, else it fails with a
+  ScriptException; no call starts once its statement was interrupted. DuckDB runs calls
+  at execution only, once per row (registered as having side effects: never folded
+  while planning).
 - Names: ``UserDefinedFunctionAlreadyExistsException`` (4098) without OR REPLACE,
   ``UserDefinedFunctionUnknownException`` (4049) for DROP of an unknown signature.
 - Functions persist with the database (``_crate_meta.functions``).
@@ -26,10 +30,13 @@ node without ``lang.js``: ``'javascript' is not a valid UDF language``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import inspect
 import itertools
 import threading
+import time
+import weakref
 from dataclasses import dataclass, field
 
 import orjson
@@ -50,8 +57,8 @@ except ImportError:  # pragma: no cover - exercised through ENGINE_AVAILABLE
     MiniRacer = None
     js_errors = None
 
-__all__ = ["ENGINE_AVAILABLE", "Udf", "Udfs", "create_function", "drop_function",
-           "rewrite_calls", "META_DDL", "ROUTINES_SQL", "CALL_TIMEOUT"]
+__all__ = ["ENGINE_AVAILABLE", "Limits", "Udf", "Udfs", "statement_limits", "create_function",
+           "drop_function", "rewrite_calls", "META_DDL", "ROUTINES_SQL", "CALL_TIMEOUT"]
 
 #: whether JavaScript UDFs can run (mini-racer and numpy are installed)
 ENGINE_AVAILABLE = MiniRacer is not None
@@ -81,6 +88,66 @@ _OBJECTS = {DataType.OBJECT, DataType.UNCHECKED_OBJECT}
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
+class Limits:
+    """What bounds the JavaScript calls of one running statement: ``deadline`` (a
+    ``time.monotonic()`` value, None for none) and ``stopped`` (set from another thread when
+    the statement is interrupted: no further call starts)."""
+
+    __slots__ = ("deadline", "stopped")
+
+    def __init__(self, deadline: float | None = None):
+        self.deadline = deadline
+        self.stopped = False
+
+
+_running = threading.local()  # .limits: the Limits of the statement this thread runs
+
+
+@contextlib.contextmanager
+def statement_limits(limits: Limits):
+    """Bound the calls made by the current thread (which runs one statement; the engine
+    runs a statement on its caller's thread) by ``limits``."""
+    outer = getattr(_running, "limits", None)
+    _running.limits = limits
+    try:
+        yield limits
+    finally:
+        _running.limits = outer
+
+
+class _Context:
+    """One V8 context of one function, used by one thread; ``lock`` is held during a call,
+    so :meth:`Udf.close` from another thread closes it only between calls (else the
+    calling thread closes it when its call ends)."""
+
+    __slots__ = ("ctx", "lock", "retired", "__weakref__")
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.lock = threading.Lock()
+        self.retired = False
+
+    def close(self) -> None:
+        ctx, self.ctx = self.ctx, None
+        if ctx is not None:
+            _CONTEXTS.discard(ctx)
+            try:
+                ctx.close()
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+
+    def retire(self) -> None:
+        self.retired = True
+        if self.lock.acquire(blocking=False):
+            try:
+                self.close()
+            finally:
+                self.lock.release()
+
+    def __del__(self):  # its thread ended (thread-local data is released then)
+        self.close()
+
+
 @dataclass
 class Udf:
     """One function: ``specific_name`` is ``name(integer, text)`` as CrateDB prints it."""
@@ -93,8 +160,10 @@ class Udf:
     language: str
     definition: str
     engine_name: str = ""  # the DuckDB function that runs it
-    _context: object = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # one V8 context per calling thread: calls from different connections run side by side
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+    _contexts: weakref.WeakSet = field(default_factory=weakref.WeakSet, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
     @property
     def specific_name(self) -> str:
@@ -105,20 +174,40 @@ class Udf:
         return (self.schema, self.name, tuple(t.text() for t in self.arg_types))
 
     # --- running -----------------------------------------------------------------------
-    def _ctx(self):
-        if self._context is None:
+    def _ctx(self) -> _Context:
+        holder = getattr(self._local, "context", None)
+        if holder is None or holder.ctx is None:
             ctx = MiniRacer()
+            _CONTEXTS.add(ctx)
+            holder = _Context(ctx)
             ctx.set_hard_memory_limit(_HEAP_LIMIT)
             ctx.eval(self.definition, timeout_sec=CALL_TIMEOUT)
-            self._context = ctx
-            _CONTEXTS.add(ctx)
-        return self._context
+            self._local.context = holder
+            self._contexts.add(holder)
+            if self._closed:  # dropped meanwhile
+                holder.retire()
+        return holder
+
+    def _timeout(self) -> float:
+        limits = getattr(_running, "limits", None)
+        timeout = CALL_TIMEOUT
+        if limits is not None:
+            if limits.stopped:
+                raise RuntimeError(f"{_MARK}Job killed{_MARK}")
+            if limits.deadline is not None:
+                timeout = min(timeout, limits.deadline - time.monotonic())
+                if timeout <= 0:
+                    raise RuntimeError(f"{_MARK}JavaScript was terminated by timeout: the "
+                                       f"statement ran out of time{_MARK}")
+        return timeout
 
     def __call__(self, *args):
         values = [_to_js(v, t) for v, t in zip(args, self.arg_types)]
-        with self._lock:
+        timeout = self._timeout()
+        holder = self._ctx()
+        with holder.lock:
             try:
-                result = self._ctx().call(self.name, *values, timeout_sec=CALL_TIMEOUT)
+                result = holder.ctx.call(self.name, *values, timeout_sec=timeout)
             except js_errors.WrongReturnTypeException:
                 # mini-racer returns results as JSON text, and JSON.stringify(undefined) is
                 # no text; CrateDB (GraalVM's Value.isNull) makes undefined a NULL
@@ -128,21 +217,23 @@ class Udf:
                 # report hit a closed event loop, so it is closed a little later (kept
                 # until exit, every endless call would keep its heap and threads); the next
                 # call gets a fresh context
-                stale, self._context = self._context, None
+                stale, holder.ctx = holder.ctx, None
                 _close_later(stale)
                 raise RuntimeError(f"{_MARK}JavaScript was terminated by timeout after "
-                                   f"{CALL_TIMEOUT:g} s{_MARK}") from None
+                                   f"{timeout:.3g} s{_MARK}") from None
             except js_errors.MiniRacerBaseException as exc:
                 # DuckDB wraps this; errors.from_engine unwraps the marker
                 raise RuntimeError(f"{_MARK}{_message(exc)}{_MARK}") from None
+            finally:
+                if holder.retired:
+                    holder.close()
         return _from_js(result, self.return_type)
 
     def close(self) -> None:
-        with self._lock:
-            if self._context is not None:
-                _CONTEXTS.discard(self._context)
-                self._context.close()
-                self._context = None
+        """Close every context (one now calling closes when its call ends)."""
+        self._closed = True
+        for holder in list(self._contexts):
+            holder.retire()
 
 
 _MARK = "[crate-js-error]"
@@ -287,7 +378,7 @@ class Udfs:
             for i in range(len(udf.arg_types))])
         self._engine.create_function(udf.engine_name, call,
                                      [_engine_type(t) for t in udf.arg_types],
-                                     _engine_type(udf.return_type))
+                                     _engine_type(udf.return_type), side_effects=True)
         self._by_sig[udf.signature] = udf
 
     def _view(self, session) -> None:

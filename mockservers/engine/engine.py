@@ -140,14 +140,19 @@ class Engine:
             except duckdb.Error as exc:
                 raise from_duckdb(exc) from None
 
-    def create_function(self, name: str, fn, params: Sequence[str], returns: str) -> None:
+    def create_function(self, name: str, fn, params: Sequence[str], returns: str, *,
+                        side_effects: bool = False) -> None:
         """Register the Python callable ``fn`` as the scalar SQL function ``name`` of every
         session (DuckDB types as text; NULL arguments reach ``fn`` as None). An exception
-        ``fn`` raises fails the statement. Needs numpy (DuckDB's Python functions do)."""
+        ``fn`` raises fails the statement. Needs numpy (DuckDB's Python functions do).
+
+        ``side_effects=True`` makes the function volatile for DuckDB: it is called once per
+        row at execution only, never folded (tried) while planning."""
         with self._lock:
             try:
                 self._root.create_function(name, fn, list(params), returns, type="native",
-                                           null_handling="special", side_effects=False)
+                                           null_handling="special",
+                                           side_effects=side_effects)
             except duckdb.Error as exc:
                 raise from_duckdb(exc) from None
 
