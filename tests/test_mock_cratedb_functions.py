@@ -185,3 +185,32 @@ def test_array_length_is_named_with_its_arguments(cur):
     assert [d[0] for d in cur.description] == ["array_length(['a', 'b'], 1)",
                                                "array_length([1, 2, 3], 1)"]
     assert cur.fetchall() == [[2, 3]]
+
+
+@pytest.mark.parametrize(("stmt", "args", "lon", "lat"), [
+    ("INSERT INTO {t} (id, p) VALUES (9, [200, 100])", None, 200, 100),
+    ("INSERT INTO {t} (id, p) VALUES (9, [-180, -90.5])", None, -180, -90.5),
+    ("INSERT INTO {t} (id, p) VALUES (9, ?)", ([181.0, 0.0],), 181, 0),
+    ("INSERT INTO {t} (id, p) VALUES (9, ?)", ("POINT (0 91)",), 0, 91),
+    ("UPDATE {t} SET p = [500, 0] WHERE id = 1", None, 500, 0),
+    ("SELECT [200, 1]::geo_point", None, 200, 1),
+    ("SELECT ?::geo_point", ([1.0, 300.0],), 1, 300),
+    ("SELECT 'POINT (200 10)'::geo_point", None, 200, 10),
+])
+def test_a_point_off_the_globe_is_refused_from_arrays_and_parameters(cur, places, stmt, args,
+                                                                      lon, lat):
+    # GeoPointType.pointFromCoordinates -> ensurePointsInRange: IllegalArgumentException,
+    # which reaches the client as SQLParseException (SQLExceptions.esToCrateException)
+    with pytest.raises(crate_exc.ProgrammingError) as info:
+        cur.execute(stmt.format(t=places), args)
+    assert info.value.message == (f"SQLParseException[Failed to validate geo point "
+                                  f"[lon={lon:f}, lat={lat:f}], not a valid location.]")
+    cur.execute(f"SELECT id, p FROM {places} WHERE id IN (1, 9) ORDER BY id")
+    assert cur.fetchall() == [[1, [5.0, 5.0]]]  # nothing stored
+
+
+def test_a_wkt_text_casts_to_a_geo_point(cur):
+    # GeoPointType.implicitCast reads a string as WKT (or a JSON array)
+    cur.execute("SELECT 'POINT (9 10)'::geo_point, CAST(' point(-1.5 2) ' AS geo_point), "
+                "'[3, 4]'::geo_point")
+    assert cur.fetchall() == [[[9.0, 10.0], [-1.5, 2.0], [3.0, 4.0]]]

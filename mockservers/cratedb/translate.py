@@ -44,7 +44,7 @@ from dbapi_conformance.mockservers.cratedb.unnest import (
     insert_source_arrays,
     rewrite_from_unnest,
 )
-from dbapi_conformance.mockservers.cratedb.values import temporal_literal
+from dbapi_conformance.mockservers.cratedb.values import check_geo_point, temporal_literal
 
 __all__ = ["Prepared", "Translator", "DYNAMIC", "parameter_column"]
 
@@ -72,10 +72,21 @@ def wkt_point(text: str) -> tuple[float, float]:
     except (AttributeError, ValueError):
         raise cerr.parse_error(f'Cannot convert "{text}" to geo_point. '
                                "Expected a WKT POINT (lon lat)") from None
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        raise cerr.parse_error(f"Failed to validate geo point [lon={lon:f}, lat={lat:f}], "
-                               "not a valid location.")
+    check_geo_point(lon, lat)
     return lon, lat
+
+
+def _number(e: exp.Expression) -> float | None:
+    """The value of a numeric literal (``-`` included), else None."""
+    sign = 1.0
+    if isinstance(e, exp.Neg):
+        sign, e = -1.0, e.this
+    if isinstance(e, exp.Literal) and not e.is_string:
+        try:
+            return sign * float(e.this)
+        except ValueError:
+            return None
+    return None
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ,
                 exp.NullSafeNEQ)
 _BINARY_NAMES = {
@@ -510,6 +521,9 @@ class Translator:
         elif isinstance(e, exp.Struct) and t.id in _OBJECT_IDS:
             e.replace(exp.func("to_json", e.copy()))
         elif isinstance(e, exp.Array) and t.id == DataType.GEO_POINT:
+            coords = [_number(x) for x in e.expressions]
+            if len(coords) == 2 and None not in coords:
+                check_geo_point(*coords)  # as CrateDB, when it casts the literal
             e.replace(exp.cast(e.copy(), exp.DataType.build("DOUBLE[2]", dialect="duckdb")))
         elif isinstance(e, exp.Literal) and e.is_string and t.id == DataType.GEO_POINT:
             if e.this.strip().upper().startswith("POINT"):
@@ -791,6 +805,9 @@ class Translator:
                 self._hint(value, t)
             elif t.id in _TIME_IDS and isinstance(value, exp.Parameter):
                 self._hint(value, t)
+            elif t.id == DataType.GEO_POINT and isinstance(value, (exp.Array, exp.Literal,
+                                                                   exp.Parameter)):
+                self._hint(value, t)  # WKT text and off-globe points, as in a column
 
     # --- parameters --------------------------------------------------------------------
     def _renumber(self, tree: exp.Expression, nparams: int) -> tuple[list[int], int]:

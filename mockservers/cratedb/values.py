@@ -35,7 +35,7 @@ from dbapi_conformance.drivers.wire.cratedb import (
     timestamp_from_wire,
 )
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_col_type
-from dbapi_conformance.mockservers.cratedb.errors import cast_error
+from dbapi_conformance.mockservers.cratedb.errors import cast_error, parse_error
 
 __all__ = ["convert_param", "param_converter", "to_json", "column_encoder", "encode_rows",
            "PROJECT", "guess_type", "temporal_literal"]
@@ -63,7 +63,17 @@ def convert_param(value: Any, t: CrateType | None) -> Any:
     except CastError as exc:
         name = from_col_type(exc.col_type).name if exc.col_type is not None else "undefined"
         raise cast_error(_show(exc.value), name) from None
+    if t is not None and t.id == DataType.GEO_POINT and converted is not None:
+        check_geo_point(*converted)
     return _to_engine(converted, t)
+
+
+def check_geo_point(lon: float, lat: float) -> None:
+    """SQLParseException (4000) for a point off the globe (lon outside [-180, 180] or lat
+    outside [-90, 90]), with CrateDB's message (``GeoPointType.ensurePointsInRange``)."""
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise parse_error(f"Failed to validate geo point [lon={lon:f}, lat={lat:f}], "
+                          "not a valid location.")
 
 
 _TEXTS = (DataType.TEXT, DataType.CHARACTER, DataType.IP, DataType.JSON)
