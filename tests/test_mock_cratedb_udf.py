@@ -305,3 +305,57 @@ def test_a_call_runs_once_per_row_and_statement():
             assert cur.fetchall() == [[5]]
         finally:
             c.close()
+
+
+def _direct_udf(body: str) -> udf.Udf:
+    from dbapi_conformance.mockservers.cratedb.coltypes import parse_type_name
+    t = parse_type_name("integer")
+    return udf.Udf("doc", "f", ["x"], [t], t, "javascript", body)
+
+
+def test_no_call_starts_once_its_statement_is_stopped_or_out_of_time():
+    f = _direct_udf("function f(x) { return x + 1; }")
+    try:
+        limits = udf.Limits(deadline=time.monotonic() + 60)
+        with udf.statement_limits(limits):
+            assert f(1) == 2
+            limits.stopped = True  # CrateSession.interrupt / cancel from another thread
+            with pytest.raises(RuntimeError, match="Job killed"):
+                f(1)
+        with udf.statement_limits(udf.Limits(deadline=time.monotonic() - 1)):
+            with pytest.raises(RuntimeError, match="ran out of time"):
+                f(1)
+        assert f(2) == 3  # outside a statement: CALL_TIMEOUT only
+    finally:
+        f.close()
+
+
+def test_closing_a_function_closes_the_context_of_every_thread():
+    # one context per calling thread: DROP / REPLACE (Udf.close) closes each, and a
+    # thread that ends takes its contexts with it
+    before = set(udf._CONTEXTS)
+    f, g = _direct_udf("function f(x) { return x * 2; }"), _direct_udf(
+        "function f(x) { return x * 3; }")
+    called, release = threading.Barrier(4, timeout=30), threading.Event()
+    results: list = []
+
+    def worker():
+        results.append((f(3), g(3)))
+        called.wait()
+        release.wait(30)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        called.wait()
+        assert results == [(6, 9)] * 3
+        assert len(set(udf._CONTEXTS) - before) == 6  # per function, per thread
+        f.close()
+        assert len(set(udf._CONTEXTS) - before) == 3  # g's remain
+    finally:
+        release.set()
+    for t in threads:
+        t.join(30)
+    assert set(udf._CONTEXTS) - before == set()  # the threads' ends closed g's
+    g.close()
