@@ -359,3 +359,21 @@ def test_closing_a_function_closes_the_context_of_every_thread():
         t.join(30)
     assert set(udf._CONTEXTS) - before == set()  # the threads' ends closed g's
     g.close()
+
+
+def test_a_function_dropped_during_a_call_closes_that_context_when_the_call_ends():
+    before = set(udf._CONTEXTS)
+    f = _direct_udf("function f(ms) { var end = Date.now() + ms; while (Date.now() < end) {} "
+                    "return ms; }")
+    results: list = []
+    worker = threading.Thread(target=lambda: results.append(f(1000)), daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not set(udf._CONTEXTS) - before and time.monotonic() < deadline:
+        time.sleep(0.01)  # the call has its context
+    f.close()  # the running call keeps it until it returns
+    worker.join(30)
+    assert results == [1000]
+    assert set(udf._CONTEXTS) - before == set()
+    assert f(5) == 5  # a call after the close still runs, on a context of its own
+    assert set(udf._CONTEXTS) - before == set()

@@ -130,10 +130,10 @@ class _Context:
     def close(self) -> None:
         ctx, self.ctx = self.ctx, None
         if ctx is not None:
-            _CONTEXTS.discard(ctx)
             try:
+                _CONTEXTS.discard(ctx)
                 ctx.close()
-            except Exception:  # noqa: BLE001 - best effort
+            except Exception:  # noqa: BLE001 - best effort (also at interpreter exit)
                 pass
 
     def retire(self) -> None:
@@ -174,18 +174,21 @@ class Udf:
         return (self.schema, self.name, tuple(t.text() for t in self.arg_types))
 
     # --- running -----------------------------------------------------------------------
+    def _new_context(self):
+        ctx = MiniRacer()
+        _CONTEXTS.add(ctx)
+        ctx.set_hard_memory_limit(_HEAP_LIMIT)
+        ctx.eval(self.definition, timeout_sec=CALL_TIMEOUT)
+        return ctx
+
     def _ctx(self) -> _Context:
         holder = getattr(self._local, "context", None)
         if holder is None or holder.ctx is None:
-            ctx = MiniRacer()
-            _CONTEXTS.add(ctx)
-            holder = _Context(ctx)
-            ctx.set_hard_memory_limit(_HEAP_LIMIT)
-            ctx.eval(self.definition, timeout_sec=CALL_TIMEOUT)
+            holder = _Context(self._new_context())
             self._local.context = holder
             self._contexts.add(holder)
-            if self._closed:  # dropped meanwhile
-                holder.retire()
+            if self._closed:  # dropped meanwhile: closed after this call
+                holder.retired = True
         return holder
 
     def _timeout(self) -> float:
@@ -204,9 +207,14 @@ class Udf:
     def __call__(self, *args):
         values = [_to_js(v, t) for v, t in zip(args, self.arg_types)]
         timeout = self._timeout()
-        holder = self._ctx()
+        try:
+            holder = self._ctx()
+        except js_errors.MiniRacerBaseException as exc:
+            raise RuntimeError(f"{_MARK}{_message(exc)}{_MARK}") from None
         with holder.lock:
             try:
+                if holder.ctx is None:  # closed by a DROP since: this call gets its own
+                    holder.ctx = self._new_context()
                 result = holder.ctx.call(self.name, *values, timeout_sec=timeout)
             except js_errors.WrongReturnTypeException:
                 # mini-racer returns results as JSON text, and JSON.stringify(undefined) is
