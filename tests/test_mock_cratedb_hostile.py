@@ -18,6 +18,7 @@ import gzip
 import http.client
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -246,6 +247,10 @@ def test_bodies_in_flight_are_bounded():
                       % len(body) + body[:-1])
             socks.append(s)
             bodies.append(body)
+        # the server trips once it has read the bytes of all three, which on a busy machine
+        # can be after the sends return: wait for that answer before any body completes
+        readable, _, _ = select.select(socks, [], [], 20)
+        assert readable, "no body was refused while all three were held open"
         answers = []
         for s, body in zip(socks, bodies):
             try:
