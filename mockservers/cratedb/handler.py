@@ -44,7 +44,6 @@ from dbapi_conformance.mockservers.cratedb.refresh import Refresher
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
     StatementCache,
-    expression_depth,
     not_a_statement,
     number_qmarks,
 )
@@ -278,7 +277,7 @@ class CrateSession:
                 raise too_large()
             stmt = self.ctx.statements.split(request.stmt)
             kind = classify(stmt.words[:3])
-            if expression_depth(stmt.toks) > self.ctx.max_expression_depth:
+            if stmt.depth > self.ctx.max_expression_depth:
                 raise too_large()
             if request.bulk_args is not None:
                 results = self._bulk(stmt, request.bulk_args)
@@ -288,26 +287,11 @@ class CrateSession:
                 return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
             col_types = [t.col_type for t in outcome.types] if types else None
             return 200, encode_result(outcome.cols, col_types, outcome.rows, _ms(start))
-        except RecursionError:
-            err = too_large()
-            failure = err.text
-            return err.status, encode_error(err.code, err.message,
-                                            cerr.error_trace(err) if error_trace else None)
-        except cerr.CrateError as err:
-            failure = err.text
-            return err.status, encode_error(err.code, err.message,
-                                            cerr.error_trace(err) if error_trace else None)
-        except eng.EngineError as exc:
-            err = cerr.from_engine(exc)
-            failure = err.text
-            return err.status, encode_error(err.code, err.message,
-                                            cerr.error_trace(err) if error_trace else None)
         except Exception as exc:  # noqa: BLE001 - a mock bug must not kill the connection
-            log.exception("unexpected failure for %r", request.stmt[:200])
-            err = cerr.CrateError(5000, type(exc).__name__, str(exc))
+            err = _as_crate_error(exc, request.stmt)
             failure = err.text
-            return 500, encode_error(err.code, err.message,
-                                     cerr.error_trace(err) if error_trace else None)
+            return err.status, encode_error(err.code, err.message,
+                                            cerr.error_trace(err) if error_trace else None)
         finally:
             # CrateDB logs statements that fail before execution as UNDEFINED (JobsLogs)
             self.ctx.jobs.finish(job, kind if failure is None else "UNDEFINED", failure)
@@ -486,6 +470,18 @@ class CrateSession:
                 if attempt == _RETRIES - 1:
                     raise
                 time.sleep(0.01 * (attempt + 1))
+
+
+def _as_crate_error(exc: Exception, stmt: str) -> cerr.CrateError:
+    """The CrateDB error a failed request answers with."""
+    if isinstance(exc, RecursionError):
+        return too_large()
+    if isinstance(exc, cerr.CrateError):
+        return exc
+    if isinstance(exc, eng.EngineError):
+        return cerr.from_engine(exc)
+    log.exception("unexpected failure for %r", stmt[:200])
+    return cerr.CrateError(5000, type(exc).__name__, str(exc))  # HTTP 500
 
 
 def _ms(start: float) -> float:

@@ -90,6 +90,11 @@ class Statement:
     def _words(self) -> tuple[str, ...]:
         return tuple(t.word for t in self.toks)
 
+    @functools.cached_property
+    def depth(self) -> int:
+        """:func:`expression_depth` of the tokens, worked out once per (cached) statement."""
+        return expression_depth(self.toks)
+
     @property
     def words(self) -> list[str]:
         """:attr:`Tok.word` of each token (a new list each time: callers may keep it)."""
