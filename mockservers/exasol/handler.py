@@ -167,7 +167,7 @@ class ExasolSession:
         return {"status": "ok", "attributes": dict(self.attributes)}
 
     def _cmd_setAttributes(self, request, changed) -> dict:  # noqa: N802
-        changed.update(self.set_attributes(request.get("attributes")))
+        # parse_request moves "attributes" out of the fields: handle() has applied them.
         return wire.ok_reply()
 
     def _cmd_getHosts(self, request, changed) -> dict:  # noqa: N802
