@@ -153,7 +153,7 @@ class SqlProfile:
         - "types": ``id`` primary key plus one column per available family, named after it.
 
         ``id`` and ``name`` stay unquoted, as the suite writes them: a database that folds
-        unquoted names (Exasol: to upper case) would not find a quoted lower-case column
+        unquoted names (to upper case, say) would not find a quoted lower-case column
         under an unquoted reference. Only the family columns are quoted, because their
         names are type words (``int``, ``text``); the suite quotes them too.
         """

@@ -25,7 +25,7 @@ attributes ``summary``, ``default_port`` and ``version``. The base owns the rest
 :class:`MockServerAPI` is the typed surface the harness relies on (harness/servers.py).
 :class:`StreamMockServer` is the base of asyncio-streams TCP mocks (Ignite 3, VoltDB): the
 subclass only handles one connection's ``(reader, writer)``, with bounded reads
-(:meth:`StreamMockServer.read_exactly`). A websockets mock (Exasol) subclasses
+(:meth:`StreamMockServer.read_exactly`). A websockets mock subclasses
 :class:`BaseMockServer` directly: ``listen`` awaits ``websockets.serve(...)`` and returns its
 socket's address, ``close`` closes that server.
 

@@ -71,8 +71,8 @@ NEED_DATA = NeedData()
 
 
 class Codec(Protocol):
-    """The shape of a framed protocol's sans-I/O object (Ignite 3, VoltDB; Exasol feeds
-    messages instead of bytes: ``receive_message``).
+    """The shape of a framed protocol's sans-I/O object (Ignite 3, VoltDB; a codec over a
+    message-framed transport such as WebSocket is fed messages instead of bytes).
 
     - ``side``: :class:`Side`; fixed at construction, with per-connection state (handshake
       done, protocol version, pending request ids) on the object, never module-global;

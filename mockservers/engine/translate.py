@@ -8,7 +8,7 @@ Two routes:
   tables, types, functions) before :func:`to_sql` turns them into DuckDB SQL.
 
 Placeholders ``?`` and ``$n`` pass through unchanged. ``read`` is any sqlglot dialect name
-("postgres", "exasol", "duckdb", ...). Parse and tokenizer errors raise
+("postgres", "duckdb", ...). Parse and tokenizer errors raise
 :class:`~dbapi_conformance.mockservers.engine.errors.SQLSyntaxError` with ``line``/``col``
 (1-based) when sqlglot reports them; an unknown dialect raises ``ValueError``.
 """

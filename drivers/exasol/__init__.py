@@ -1,0 +1,90 @@
+"""Exasol reference driver: a PEP 249 module over Exasol's WebSocket API (JSON commands).
+
+>>> from dbapi_conformance.drivers import exasol
+>>> conn = exasol.connect("ws://localhost:8563", "sys", "exasol")       # doctest: +SKIP
+>>> with conn, conn.cursor() as cur:                                     # doctest: +SKIP
+...     cur.execute("SELECT * FROM t WHERE id > ?", (10,))
+...     for row in cur:
+...         print(row)
+
+Module globals (PEP 249 "Module Interface"): ``apilevel`` "2.0"; ``threadsafety`` 2 -
+threads may share the module and connections (each request and its reply hold the
+connection's lock), but not cursors; ``paramstyle`` "qmark", Exasol's own placeholder,
+bound by the server through prepared statements (:mod:`.cursor`). The WebSocket messages and
+values are those of the shared codec :mod:`dbapi_conformance.drivers.wire.exasol`; the only
+I/O is :mod:`.transport`; the error mapping is in :mod:`.errors`.
+"""
+
+from importlib import metadata as _metadata
+
+try:
+    __version__ = _metadata.version("dbapi-conformance")
+except _metadata.PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0.0.0"
+
+apilevel = "2.0"
+threadsafety = 2
+paramstyle = "qmark"
+
+from dbapi_conformance.drivers._dbapi.exceptions import (  # noqa: E402
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
+from dbapi_conformance.drivers._dbapi.types import (  # noqa: E402
+    Binary,
+    Date,
+    DateFromTicks,
+    Time,
+    TimeFromTicks,
+    Timestamp,
+    TimestampFromTicks,
+)
+from dbapi_conformance.drivers.exasol.connection import Connection, connect  # noqa: E402
+from dbapi_conformance.drivers.exasol.cursor import Cursor  # noqa: E402
+from dbapi_conformance.drivers.exasol.types import (  # noqa: E402
+    BINARY,
+    DATETIME,
+    NUMBER,
+    ROWID,
+    STRING,
+)
+
+__all__ = [
+    "__version__",
+    "apilevel",
+    "threadsafety",
+    "paramstyle",
+    "connect",
+    "Connection",
+    "Cursor",
+    "Warning",
+    "Error",
+    "InterfaceError",
+    "DatabaseError",
+    "DataError",
+    "OperationalError",
+    "IntegrityError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+    "STRING",
+    "BINARY",
+    "NUMBER",
+    "DATETIME",
+    "ROWID",
+    "Date",
+    "Time",
+    "Timestamp",
+    "DateFromTicks",
+    "TimeFromTicks",
+    "TimestampFromTicks",
+    "Binary",
+]

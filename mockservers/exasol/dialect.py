@@ -1,0 +1,159 @@
+"""AST rules that turn Exasol semantics into DuckDB's (used by translate.py).
+
+Sources: Exasol's SQL reference (identifiers, data type aliases) as summarised in
+protocols/exasol.md 5.1 and 5.4.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+
+__all__ = ["normalize", "placeholder_hints", "unqualified_tables", "name_columns",
+           "map_types", "map_functions", "number_placeholders"]
+
+T = exp.DataType.Type
+
+
+def _decimal(precision: int, scale: int = 0) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL({precision},{scale})")
+
+
+# Exasol's type aliases (SQL reference, "Data type aliases")
+_ALIASES = {
+    T.TINYINT: lambda: _decimal(3), T.SMALLINT: lambda: _decimal(9),
+    T.INT: lambda: _decimal(18), T.BIGINT: lambda: _decimal(36),
+    T.FLOAT: lambda: exp.DataType.build("DOUBLE"),
+    T.DOUBLE: lambda: exp.DataType.build("DOUBLE"),
+}
+_TEXT = {T.CHAR, T.NCHAR, T.VARCHAR, T.NVARCHAR, T.TEXT, T.BPCHAR}
+
+
+def normalize(tree: exp.Expression) -> exp.Expression:
+    """Unquoted identifiers upper-cased, as Exasol stores them."""
+    return normalize_identifiers(tree, dialect="exasol")
+
+
+def map_types(tree: exp.Expression) -> None:
+    """Exasol type names -> the DuckDB types with the same values (in place)."""
+    for node in list(tree.find_all(exp.DataType)):
+        kind = node.this
+        if kind in _ALIASES:
+            node.replace(_ALIASES[kind]())
+        elif kind == T.DECIMAL and not node.expressions:
+            node.replace(_decimal(18))
+        elif kind == T.DECIMAL and len(node.expressions) == 1:
+            node.set("expressions", [*node.expressions, exp.DataTypeParam(
+                this=exp.Literal.number(0))])
+        elif kind in _TEXT:
+            node.replace(exp.DataType.build("VARCHAR"))
+
+
+def map_functions(tree: exp.Expression) -> None:
+    """Exasol's niladic functions written as bare names (SYSDATE, SYSTIMESTAMP)."""
+    for col in list(tree.find_all(exp.Column)):
+        if col.table or col.this.quoted:
+            continue
+        name = col.name.upper()
+        if name == "SYSDATE" or name == "CURRENT_DATE":
+            col.replace(exp.CurrentDate())
+        elif name in ("SYSTIMESTAMP", "NOW", "LOCALTIMESTAMP"):
+            col.replace(exp.Cast(this=exp.CurrentTimestamp(), to=exp.DataType.build(
+                "TIMESTAMP")))
+
+
+def name_columns(tree: exp.Expression) -> None:
+    """Name each unnamed select expression after its text, as Exasol does
+    (``SELECT COUNT(*)`` -> column ``COUNT(*)``)."""
+    select = tree
+    while isinstance(select, exp.SetOperation):
+        select = select.this
+    if not isinstance(select, exp.Select):
+        return
+    named = []
+    for proj in select.expressions:
+        if isinstance(proj, (exp.Alias, exp.Column, exp.Star)) or (
+                isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)):
+            named.append(proj)
+            continue
+        text = proj.sql(dialect="exasol")
+        named.append(exp.alias_(proj, exp.to_identifier(text, quoted=True), copy=False))
+    select.set("expressions", named)
+
+
+def number_placeholders(tree: exp.Expression) -> exp.Expression:
+    """``?`` -> ``$1..$n`` in text order."""
+    counter = [0]
+
+    def number(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and not node.this:
+            counter[0] += 1
+            return exp.Parameter(this=exp.Literal.number(counter[0]))
+        return node
+
+    return tree.transform(number)
+
+
+def _table_key(table: exp.Table) -> tuple[str | None, str]:
+    return (table.db or None, table.name)
+
+
+def _single_table(scope: exp.Expression) -> tuple[str | None, str] | None:
+    tables = [t for t in scope.find_all(exp.Table) if t.name]
+    if len({_table_key(t) for t in tables}) == 1:
+        return _table_key(tables[0])
+    return None
+
+
+def placeholder_hints(tree: exp.Expression) -> list:
+    """Per ``?`` in text order: ``((schema, table), column)`` of the column it is bound to,
+    or None when that cannot be told (the parameter is then VARCHAR, read leniently)."""
+    placeholders = [p for p in tree.find_all(exp.Placeholder, bfs=False) if not p.this]
+    hints: dict[int, tuple] = {}
+    if isinstance(tree, exp.Insert):
+        target = tree.this
+        table = target.this if isinstance(target, exp.Schema) else target
+        columns = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+                   else None)
+        values = tree.expression
+        if isinstance(table, exp.Table) and isinstance(values, exp.Values):
+            for row in values.expressions:
+                for position, item in enumerate(getattr(row, "expressions", [])):
+                    if isinstance(item, exp.Placeholder):
+                        column = columns[position] if columns and position < len(
+                            columns) else position
+                        hints[id(item)] = (_table_key(table), column)
+    default = _single_table(tree)
+    if isinstance(tree, exp.Update) and isinstance(tree.this, exp.Table):
+        default = _table_key(tree.this)
+    for node in placeholders:
+        if id(node) in hints:
+            continue
+        parent = node.parent
+        if isinstance(parent, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like)):
+            other = parent.expression if parent.this is node else parent.this
+            if isinstance(other, exp.Column) and default is not None:
+                table = default
+                if other.table:
+                    table = _resolve_alias(tree, other.table) or table
+                hints[id(node)] = (table, other.name)
+        elif isinstance(parent, exp.In) and isinstance(parent.this, exp.Column) and default:
+            hints[id(node)] = (default, parent.this.name)
+    return [hints.get(id(p)) for p in placeholders]
+
+
+def _resolve_alias(tree: exp.Expression, alias: str) -> tuple[str | None, str] | None:
+    for table in tree.find_all(exp.Table):
+        if table.alias_or_name == alias:
+            return _table_key(table)
+    return None
+
+
+def unqualified_tables(tree: exp.Expression) -> tuple[str, ...]:
+    """Names of tables referenced without a schema, CTE names excluded."""
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    names = []
+    for table in tree.find_all(exp.Table):
+        if not table.db and table.name and table.name not in ctes:
+            names.append(table.name)
+    return tuple(dict.fromkeys(names))
