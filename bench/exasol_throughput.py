@@ -29,6 +29,7 @@ Usage: python bench/exasol_throughput.py [--rows N] [--queries N] [--repeat N]
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -48,6 +49,7 @@ USER, PASSWORD = "sys", "exasol"
 FETCH = "SELECT ID, NAME, VAL, TS FROM BENCH.BENCH"
 POINT_QMARK = "SELECT NAME FROM BENCH.BENCH WHERE ID = ?"
 POINT_PYEXASOL = "SELECT NAME FROM BENCH.BENCH WHERE ID = {id!d}"
+TS0 = datetime.datetime(2026, 1, 1)
 CHUNK = 10_000  # rows per executemany while loading
 
 
@@ -60,7 +62,7 @@ def load(url: str, rows: int) -> None:
                     "NAME VARCHAR(100), VAL DOUBLE, TS TIMESTAMP)")
         for lo in range(0, rows, CHUNK):
             cur.executemany("INSERT INTO BENCH.BENCH VALUES (?, ?, ?, ?)", [
-                (i, f"name-{i}", i * 0.5, f"2026-01-01 00:00:{i % 60:02d}.000000")
+                (i, f"name-{i}", i * 0.5, TS0 + datetime.timedelta(seconds=i))
                 for i in range(lo, min(lo + CHUNK, rows))])
         cur.execute("SELECT COUNT(*) FROM BENCH.BENCH")
         if cur.fetchone()[0] != rows:
