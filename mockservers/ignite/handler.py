@@ -40,8 +40,9 @@ from dbapi_conformance.mockservers.ignite.systables import DEFAULT_ZONE, INTERNA
 
 __all__ = ["ServerContext", "IgniteSession", "ENGINE_SETTINGS", "MAX_RESOURCES"]
 
-#: One DuckDB thread per statement: the server's parallelism is its connections.
-ENGINE_SETTINGS = {"threads": 1}
+#: One DuckDB thread per statement (the server's parallelism is its connections); integer
+#: division as in Calcite (7 / 2 = 3), and division by zero an error.
+ENGINE_SETTINGS = {"threads": 1, "integer_division": True}
 #: Open transactions plus cursors one connection may hold.
 MAX_RESOURCES = 1024
 
