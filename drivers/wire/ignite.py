@@ -133,7 +133,7 @@ class ErrorCode(enum.IntEnum):
     NODE_STOPPING = _code(1, 1)
     ILLEGAL_ARGUMENT = _code(1, 3)
     CURSOR_ALREADY_CLOSED = _code(1, 6)
-    RESOURCE_NOT_FOUND = _code(1, 10)  # CMN RESOURCE_NOT_FOUND_ERR (closed/unknown ids)
+    RESOURCE_NOT_FOUND = _code(3, 10)  # unknown or freed tx / cursor ids
     INTERNAL = _code(1, 0xFFFF)
     TABLE_ALREADY_EXISTS = _code(2, 1)
     TABLE_NOT_FOUND = _code(2, 2)
