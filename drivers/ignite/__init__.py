@@ -8,9 +8,10 @@ protocol (MessagePack over TCP, protocols/ignite3.md), with msgpack and a plain 
 >>> cur.executescript("CREATE TABLE u (id INT PRIMARY KEY); DROP TABLE u")  # doctest: +SKIP
 
 Module globals (PEP 249 "Module Interface"): ``apilevel`` "2.0"; ``threadsafety`` 1 -
-threads may share the module, not connections; ``paramstyle`` "qmark" (Ignite binds
-positional ``?`` arguments). ``connect`` takes pyignite_dbapi 3.1.0's keywords
-(:mod:`.connection`). Exceptions, type objects and constructors come from
+threads may share the module, not connections; ``paramstyle`` "named" (``:name`` with
+a mapping); a sequence binds Ignite's own positional ``?`` (:mod:`.cursor`).
+``connect`` takes pyignite_dbapi 3.1.0's keywords (:mod:`.connection`). Exceptions,
+type objects and constructors come from
 :mod:`dbapi_conformance.drivers._dbapi`; the error mapping is in :mod:`.errors`, the
 socket I/O in :mod:`.transport`.
 """
@@ -24,7 +25,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree without ins
 
 apilevel = "2.0"
 threadsafety = 1
-paramstyle = "qmark"
+paramstyle = "named"
 
 from dbapi_conformance.drivers._dbapi.exceptions import (  # noqa: E402
     DatabaseError,

@@ -8,11 +8,9 @@ In autocommit mode every statement carries no transaction id (the server's impli
 single-statement transaction).
 
 Ignite runs DDL only outside transactions (0x40007 "DDL doesn't support transactions.").
-So a DDL statement (CREATE, DROP, ALTER) and a script (:meth:`Cursor.executescript`) run
-outside the connection's transaction: when the open transaction has only read (every
-statement in it returned a result set), it is rolled back first, which loses nothing;
-when it has written, the statement is refused with ProgrammingError and nothing is sent:
-commit or roll back first.
+So a DDL statement (CREATE, DROP, ALTER) and a script (:meth:`Cursor.executescript`) end
+the open transaction first, committing it, as DDL does in MySQL and Oracle, and then run
+on their own; the next statement begins a new transaction.
 """
 
 from __future__ import annotations
@@ -50,14 +48,21 @@ __all__ = ["Connection", "connect", "DEFAULT_TIMEOUT"]
 #: Seconds for connecting and for each answer when ``timeout`` is not given (as
 #: pyignite_dbapi).
 DEFAULT_TIMEOUT = 30.0
-_DDL = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(CREATE|DROP|ALTER)\b",
-                  re.IGNORECASE | re.DOTALL)
+_LEADING = r"[\s(]*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)[\s(]*)*"
+_DDL = re.compile(_LEADING + r"(?:CREATE|DROP|ALTER)\b", re.IGNORECASE | re.DOTALL)
+_QUERY = re.compile(_LEADING + r"(?:SELECT|WITH|VALUES|EXPLAIN|TABLE)\b",
+                    re.IGNORECASE | re.DOTALL)
 
 
 def is_ddl(sql: str) -> bool:
     """True for a statement Ignite must run outside a transaction (CREATE, DROP, ALTER,
     after leading comments)."""
     return _DDL.match(sql) is not None
+
+
+def is_query(sql: str) -> bool:
+    """True for a statement that only reads (SELECT, WITH, VALUES, EXPLAIN, TABLE)."""
+    return _QUERY.match(sql) is not None
 
 
 class Connection(ConnectionBase):
@@ -79,7 +84,6 @@ class Connection(ConnectionBase):
         self.timezone = timezone
         self._autocommit = bool(autocommit)
         self._tx_id: int | None = None
-        self._tx_dirty = False  # the open transaction ran something other than a query
         hs = channel.handshake
         major, minor, maint, patch, pre = hs.server_version
         self.server_version = tuple(p for p in (major, minor, maint, patch) if p is not None)
@@ -159,42 +163,39 @@ class Connection(ConnectionBase):
         except OperationalError:
             if self._channel.closed:
                 self._tx_id = None
-                self._tx_dirty = False
             raise
 
     def _tx_for(self, sql: str | None) -> int | None:
         """The transaction id a statement runs in (None: implicit). Begins one in
-        manual-commit mode; ``sql`` None or DDL: outside the transaction (see the
-        module docstring)."""
+        manual-commit mode; ``sql`` None (a script) or DDL: commits the open one and
+        runs outside (see the module docstring)."""
         if self._autocommit:
             return None
         if sql is None or is_ddl(sql):
-            if self._tx_id is not None:
-                if self._tx_dirty:
-                    raise ProgrammingError(
-                        "Ignite runs DDL and scripts only outside transactions, and this "
-                        "connection's transaction has uncommitted writes: commit() or "
-                        "rollback() first")
-                self._end_tx(TxRollback)
+            self._end_tx(TxCommit)  # DDL commits the open transaction (module docstring)
             return None
         if self._tx_id is None:
+            if is_query(sql):
+                return None  # reads before the first write run on their own
             response = self._request(lambda rid, ts: TxBegin(
                 request_id=rid, read_only=False, timeout=0, observable_timestamp=ts))
             if not isinstance(response, TxBeginResponse):
                 raise InterfaceError(f"TX_BEGIN answered with {type(response).__name__}")
             self._tx_id = response.tx_id
-            self._tx_dirty = False
         return self._tx_id
 
-    def _note(self, tx_id: int | None, read_only: bool) -> None:
-        """Record that a statement ran (or failed) in transaction ``tx_id``."""
-        if tx_id is not None and tx_id == self._tx_id and not read_only:
-            self._tx_dirty = True
-
     def _end_tx(self, op) -> None:
-        tx_id, self._tx_id, self._tx_dirty = self._tx_id, None, False
+        tx_id, self._tx_id = self._tx_id, None
         if tx_id is not None:
             self._request(lambda rid, ts: op(request_id=rid, tx_id=tx_id))
+
+
+def _alias(value: Any, alias: Any, name: str, alias_name: str) -> Any:
+    if alias is None:
+        return value
+    if value is not None:
+        raise InterfaceError(f"give either {name} or {alias_name}, not both")
+    return alias
 
 
 def _positive(value: Any, name: str, default: float) -> float:
@@ -221,6 +222,11 @@ def connect(
     ssl_ca_certfile: str | None = None,
     ssl_check_hostname: bool = True,
     heartbeat: bool = True,
+    dsn: Any = None,
+    host: Any = None,
+    user: str | None = None,
+    password: str | None = None,
+    database: str | None = None,
 ) -> Connection:
     """Open a connection to an Ignite 3 cluster (MOD-CONNECT-1); the keywords are
     pyignite_dbapi 3.1.0's.
@@ -239,10 +245,18 @@ def connect(
       ``ssl_ca_certfile`` (CA bundle; default the system's); ``ssl_check_hostname``
       (default True) checks the server's name against its certificate.
     - ``heartbeat``: send HEARTBEAT while idle when the server has an idle timeout.
+    - PEP 249's suggested names (MOD-CONNECT-2) are aliases: ``dsn`` and ``host`` for
+      ``address``, ``user`` for ``identity``, ``password`` for ``secret``, ``database``
+      for ``schema``.
 
     Raises InterfaceError for invalid arguments, OperationalError when no address connects
     or the server refuses the handshake (wrong credentials).
     """
+    address = _alias(_alias(address, dsn, "address", "dsn"), host, "address", "host")
+    identity = _alias(identity, user, "identity", "user")
+    secret = _alias(secret, password, "secret", "password")
+    if database is not None:
+        schema = database
     addresses = parse_addresses("127.0.0.1:10800" if address is None else address)
     timeout_s = _positive(timeout, "timeout", DEFAULT_TIMEOUT)
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:

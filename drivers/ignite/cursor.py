@@ -1,7 +1,10 @@
 """The Ignite 3 Cursor: SQL_EXEC, paged fetch, SQL_EXEC_BATCH, SQL_EXEC_SCRIPT.
 
-Parameters use the ``qmark`` style and always travel as the statement's argument tuple
-(protocols/ignite3.md 5.1, 6.4): the server binds them. A mapping is refused.
+Parameters always travel as the statement's argument tuple (protocols/ignite3.md 5.1,
+6.4): the server binds them, never the SQL text. A mapping binds ``:name`` placeholders
+(the module's ``named`` paramstyle, one PEP 249 prefers, GLB-PARAM-2), rewritten to
+Ignite's ``?`` with the shared converter (literals, quoted identifiers and comments are
+skipped); a sequence binds Ignite's own ``?`` as they are. Mixing both is refused.
 
 Results come page by page (ignite3.md 5.2-5.4): SQL_EXEC brings the first ``page_size``
 rows, SQL_CURSOR_NEXT_PAGE the next page when the rows in hand run out, and a cursor
@@ -17,7 +20,8 @@ the sum of the per-set counts. When a set fails the error is raised and its
 ``executescript(script)`` (an extension) runs several ``;``-separated statements, including
 ``START TRANSACTION``/``COMMIT``, in one SQL_EXEC_SCRIPT request (ignite3.md 5.7). The
 server returns no result sets: afterwards ``description`` is None and ``rowcount`` -1. A
-script runs outside the connection's transaction (see :mod:`.connection`).
+script commits the connection's open transaction first and runs outside it
+(see :mod:`.connection`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,13 @@ from dbapi_conformance.drivers._dbapi.exceptions import (
     NotSupportedError,
     ProgrammingError,
 )
-from dbapi_conformance.drivers._dbapi.paramstyle import Scanner, as_sequence, is_mapping
+from dbapi_conformance.drivers._dbapi.paramstyle import (
+    Scanner,
+    as_sequence,
+    is_mapping,
+    pick,
+    rewrite,
+)
 from dbapi_conformance.drivers.ignite.types import description as describe
 from dbapi_conformance.drivers.wire.ignite import (
     EncodeError,
@@ -62,15 +72,28 @@ def _check_sql(operation: Any) -> str:
     return operation
 
 
-def _args(sql: str, parameters: Any, where: str = "") -> list:
+def _named(sql: str) -> tuple[str, tuple]:
+    """``:name`` placeholders -> ``?``; the names in ``?`` order."""
+    if _SCANNER.find(sql):
+        raise ProgrammingError("parameters given as a mapping bind :name placeholders; this "
+                               "statement uses ?, which takes a sequence")
+    return rewrite(sql, "named", "qmark")
+
+
+def _bind(sql: str, parameters: Any, where: str = "") -> tuple[str, list]:
+    """The SQL to send and its arguments (see the module docstring)."""
     if is_mapping(parameters):
-        raise ProgrammingError("paramstyle 'qmark' takes a sequence of parameters, not "
-                               f"{type(parameters).__name__}{where}")
+        sql, names = _named(sql)
+        return sql, _check_values(pick(parameters, names), where)
     args = as_sequence(parameters, "qmark")
     needed = len(_SCANNER.find(sql))
     if len(args) != needed:
         raise ProgrammingError(f"the statement has {needed} parameter placeholder(s) but "
                                f"{len(args)} parameter(s) were given{where}")
+    return sql, _check_values(args, where)
+
+
+def _check_values(args: list, where: str) -> list:
     for i, value in enumerate(args):
         if value is None:
             continue
@@ -104,27 +127,21 @@ class Cursor(CursorBase):
 
     @handles_errors
     def execute(self, operation: str, parameters: Any = None) -> None:
-        """Run one statement (CUR-EXEC-1..5) through SQL_EXEC; ``parameters``: a sequence
-        with one value per ``?``.
+        """Run one statement (CUR-EXEC-1..5) through SQL_EXEC.
 
-        ProgrammingError for a wrong number of values, a mapping or a value of no Ignite
-        type; DataError for an int beyond BIGINT; server errors per :mod:`.errors`.
+        ``parameters``: a mapping for ``:name`` placeholders, or a sequence with one value
+        per ``?``. ProgrammingError for a missing name, a wrong number of values or a value
+        of no Ignite type; DataError for an int beyond BIGINT; server errors per :mod:`.errors`.
         """
         self._begin()
-        sql = _check_sql(operation)
-        args = _args(sql, parameters)
+        sql, args = _bind(_check_sql(operation), parameters)
         conn = self._connection
         tx = conn._tx_for(sql)
-        try:
-            response = conn._request(lambda rid, ts: SqlExec(
-                request_id=rid, tx_id=tx, properties=conn._properties(), statement=sql,
-                args=args, observable_timestamp=ts))
-        except Error:
-            conn._note(tx, read_only=False)  # it may have written before it failed
-            raise
+        response = conn._request(lambda rid, ts: SqlExec(
+            request_id=rid, tx_id=tx, properties=conn._properties(), statement=sql,
+            args=args, observable_timestamp=ts))
         if not isinstance(response, SqlExecResponse):
             raise InterfaceError(f"SQL_EXEC answered with {type(response).__name__}")
-        conn._note(tx, read_only=response.has_row_set)
         if not response.has_row_set:
             self._set_rowcount(response.affected_rows)
             return
@@ -150,10 +167,15 @@ class Cursor(CursorBase):
             raise ProgrammingError(
                 "seq_of_parameters must be an iterable of parameter sets, not "
                 f"{type(seq_of_parameters).__name__}") from None
-        rows = [_args(sql, p, f" in parameter set {i}") for i, p in enumerate(given)]
-        if not rows:
+        if not given:
             self._set_rowcount(0)
             return
+        if is_mapping(given[0]):
+            sql, names = _named(sql)
+            rows = [_check_values(pick(p, names), f" in parameter set {i}")
+                    for i, p in enumerate(given)]
+        else:
+            rows = [_bind(sql, p, f" in parameter set {i}")[1] for i, p in enumerate(given)]
         conn = self._connection
         tx = conn._tx_for(sql)
         try:
@@ -161,12 +183,10 @@ class Cursor(CursorBase):
                 request_id=rid, tx_id=tx, properties=conn._properties(), statement=sql,
                 rows=rows, observable_timestamp=ts))
         except Error as exc:
-            conn._note(tx, read_only=False)
             counters = getattr(exc, "update_counters", None)
             if counters is not None:
                 self._set_rowcount(sum(c for c in counters if c > 0))
             raise
-        conn._note(tx, read_only=False)
         if not isinstance(response, SqlExecBatchResponse):
             raise InterfaceError(f"SQL_EXEC_BATCH answered with {type(response).__name__}")
         counts = list(response.counts)
@@ -176,11 +196,10 @@ class Cursor(CursorBase):
     def executescript(self, script: str, parameters: Any = None) -> None:
         """Run a script of ``;``-separated statements in one SQL_EXEC_SCRIPT request
         (ignite3.md 5.7); ``parameters`` bind the script's ``?`` in order. The script
-        runs outside the connection's transaction and may hold its own
+        commits the connection's open transaction first and may hold its own
         ``START TRANSACTION ... COMMIT``. No result sets come back."""
         self._begin()
-        sql = _check_sql(script)
-        args = _args(sql, parameters)
+        sql, args = _bind(_check_sql(script), parameters)
         conn = self._connection
         conn._tx_for(None)
         conn._request(lambda rid, ts: SqlExecScript(
