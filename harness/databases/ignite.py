@@ -188,13 +188,39 @@ def connect_pyignite(module: ModuleType, endpoint: Endpoint) -> Any:
     return module.connect(address=[endpoint.address], **kwargs)
 
 
-#: pyignite_dbapi 3.1.0 deviations from PEP 249, clause id -> explanation (filled from its
-#: runs against the mock; the certification test requires the failed clauses to be
-#: exactly these keys).
-PYIGNITE_DEVIATIONS: dict[str, str] = {}
+#: pyignite_dbapi 3.1.0 deviations from PEP 249, clause id -> explanation. The tests still
+#: fail; the report shows the explanation next to the failure. Each was confirmed against
+#: the mock and in pyignite_dbapi's __init__.py; the certification test requires the
+#: failed clauses to be exactly these keys.
+_AUTOCOMMIT_ON = ("pyignite_dbapi opens connections in autocommit mode (connect's "
+                  "autocommit=True default), so every statement commits at once")
+PYIGNITE_DEVIATIONS: dict[str, str] = {
+    "GLB-PARAM-2": "paramstyle is 'qmark', not one of the preferred numeric, named or "
+    "pyformat",
+    "EXC-DATA-1": "every SQL RUNTIME error (0x40007) raises ProgrammingError, so division "
+    "by zero and integer overflow are not DataError",
+    "CON-COMMIT-2": f"{_AUTOCOMMIT_ON}: another connection sees a write before commit()",
+    "CON-CLOSE-4": f"{_AUTOCOMMIT_ON}: closing without commit() keeps the writes",
+    "CON-ROLLBACK-2": f"{_AUTOCOMMIT_ON}: rollback() has nothing to discard",
+    "EXT-AUTOC-1": f"{_AUTOCOMMIT_ON}: autocommit reads True on a new connection",
+    "CUR-DESC-4": "description raises TypeError (len(None)) before the first execute: "
+    "Cursor._is_non_sql_query() calls len() on the unset description",
+    "CUR-DESC-5": "type codes are Python classes (int, float, date, time) while NUMBER is "
+    "decimal.Decimal and DATETIME is datetime.datetime, so integer, floating-point, date "
+    "and time columns compare equal to no type object",
+    "TYP-CTOR-1": "Timestamp() returns a float subclass (TIMESTAMP, epoch seconds), not a "
+    "datetime with year..second, and a TIMESTAMP column reads back as a datetime, unequal "
+    "to it",
+    "TYP-HINT-1": "Timestamp() returns a float subclass (TIMESTAMP), not a datetime",
+}
 
-#: What pyignite_dbapi 3.1.0 leaves out, beyond Ignite (read from its __init__.py).
-PYIGNITE_CAPABILITIES = Capabilities({})
+#: What pyignite_dbapi 3.1.0 leaves out, beyond Ignite (read from its Cursor and
+#: Connection classes).
+PYIGNITE_CAPABILITIES = Capabilities({
+    "scroll": "pyignite_dbapi's Cursor has no scroll()",
+    "messages": "pyignite_dbapi's Cursor and Connection have no messages",
+    "errorhandler": "pyignite_dbapi has no errorhandler extension",
+})
 
 PYIGNITE = DriverProfile(
     module="pyignite_dbapi",
