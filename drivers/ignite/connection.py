@@ -141,9 +141,10 @@ class Connection(ConnectionBase):
 
     def _close(self) -> None:
         channel = self._channel
-        if self._tx_id is not None and not channel.closed:
+        tx_id, self._tx_id = self._tx_id, None
+        if tx_id is not None and not channel.closed:
             try:  # the server would roll back on disconnect too; this frees its locks now
-                self._end_tx(TxRollback)
+                channel.request(lambda rid, ts: TxRollback(request_id=rid, tx_id=tx_id))
             except Exception:  # closing must not fail on a dying server
                 pass
         channel.close()
