@@ -66,11 +66,15 @@ class MockProcess:
 
 @contextlib.contextmanager
 def running(*args: str, env: dict | None = None):
+    """A MockProcess for the block; it must stop cleanly on SIGTERM (status 0)."""
     mock = MockProcess(*args, env=env)
     try:
         yield mock
-    finally:
+    except BaseException:
         mock.stop()
+        raise
+    code, err = mock.stop()
+    assert code == 0, f"dbapi-mock ignite ended with status {code}: {err[-2000:]}"
 
 
 class RawClient:

@@ -238,3 +238,23 @@ def test_schema_option_and_system_views(mock, conn, table):
             bc.execute("SELECT 1")
         bc.close()
     cur.close()
+
+
+def test_a_failed_statement_rolls_its_transaction_back(mock, conn, table):
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY)")
+    cur.execute(f"INSERT INTO {table} VALUES (1)")
+    with connect(mock, autocommit=False) as tx_conn:
+        tx = tx_conn.cursor()
+        tx.execute(f"INSERT INTO {table} VALUES (2)")
+        with pytest.raises(pyignite_dbapi.IntegrityError):
+            tx.execute(f"INSERT INTO {table} VALUES (1)")
+        with pytest.raises(pyignite_dbapi.DatabaseError, match="already finished"):
+            tx.execute(f"INSERT INTO {table} VALUES (3)")
+        tx_conn.commit()  # the transaction is over: the next statement starts another
+        tx.execute(f"INSERT INTO {table} VALUES (4)")
+        tx_conn.commit()
+        tx.close()
+    cur.execute(f"SELECT id FROM {table} ORDER BY id")
+    assert cur.fetchall() == [(1,), (4,)]
+    cur.close()

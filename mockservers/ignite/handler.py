@@ -83,6 +83,11 @@ class _Cursor:
 class _Tx:
     session: Session
     read_only: bool
+    #: Rolled back by a failed statement: Ignite rolls an explicit transaction back when a
+    #: statement in it fails while running (``QueryTransactionWrapperImpl.finalise``);
+    #: DuckDB aborts it on any failed statement, so the mock does so for every failure
+    #: that reached the engine.
+    finished: bool = False
 
 
 def _schema_name(text: str | None) -> str:
@@ -200,7 +205,9 @@ class IgniteSession:
                 raise internal_error(f"Failed to find resource with id: {r.tx_id}",
                                      ErrorCode.RESOURCE_NOT_FOUND)
             try:
-                if isinstance(r, w.TxCommit):
+                if tx.finished:
+                    pass  # already rolled back by a failed statement
+                elif isinstance(r, w.TxCommit):
                     tx.session.commit()
                     self.ctx.engine.catalog_changed()
                 else:
@@ -237,6 +244,9 @@ class IgniteSession:
         if tx is None:
             raise internal_error(f"Failed to find resource with id: {tx_id}",
                                  ErrorCode.RESOURCE_NOT_FOUND)
+        if tx.finished:
+            raise IgniteError(w.ErrorInfo(ErrorCode.TX_ALREADY_FINISHED, w.TX_EXCEPTION,
+                                          "Transaction is already finished"))
         return tx.session, tx
 
     def _use_schema(self, session: Session, schema: str) -> None:
@@ -265,7 +275,13 @@ class IgniteSession:
             applied = self._ddl(session, statement)
             return [], [], -1, applied
         self._running = session
-        result = session.execute(statement.sql, params)
+        try:
+            result = session.execute(statement.sql, params)
+        except eng.EngineError:
+            if tx is not None and session.transaction_aborted:
+                session.rollback()
+                tx.finished = True
+            raise
         if kind == dialect.QUERY or result.has_result_set and kind != dialect.DML:
             columns = [column_meta(c) for c in result.columns]
             types = [c.type_name for c in result.columns]

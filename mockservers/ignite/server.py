@@ -212,7 +212,11 @@ class MockServer(StreamMockServer):
         queue: asyncio.Queue = asyncio.Queue(_QUEUE)
         worker = asyncio.ensure_future(self._serve_requests(session, codec, queue, writer))
         try:
-            await self._read_requests(reader, writer, codec, queue, session, worker)
+            if await self._read_requests(reader, writer, codec, queue, session, worker):
+                # a fatal frame: answer what came before it, then close
+                await queue.put(None)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait({worker}, timeout=self.idle_timeout)
         finally:
             worker.cancel()
             session.interrupt()
@@ -222,13 +226,15 @@ class MockServer(StreamMockServer):
             await asyncio.shield(loop.run_in_executor(executor, session.close))
 
     async def _read_requests(self, reader, writer, codec: w.Connection, queue: asyncio.Queue,
-                             session: IgniteSession, worker: asyncio.Future) -> None:
+                             session: IgniteSession, worker: asyncio.Future) -> bool:
+        """Read and queue requests until the peer leaves (False) or sends what ends the
+        connection (True)."""
         while not worker.done():
             reading = asyncio.ensure_future(self._read(reader, self.idle_timeout))
             await asyncio.wait({reading, worker}, return_when=asyncio.FIRST_COMPLETED)
             if not reading.done():
                 reading.cancel()
-                return  # the worker ended (a write failed)
+                return False  # the worker ended (a write failed)
             data = reading.result()
             codec.receive_data(data)
             while True:
@@ -237,7 +243,7 @@ class MockServer(StreamMockServer):
                 except w.RequestError as exc:
                     if exc.fatal or exc.request_id is None:
                         log.debug("closing connection: %s", exc)
-                        return
+                        return True
                     await queue.put(w.ErrorResponse(
                         request_id=exc.request_id, observable_timestamp=0,
                         error=w.ErrorInfo(int(exc.code), exc.class_name, exc.message,
@@ -252,13 +258,16 @@ class MockServer(StreamMockServer):
                     continue
                 await queue.put(event)
             if not data:
-                return
+                return False
+        return False
 
     async def _serve_requests(self, session: IgniteSession, codec: w.Connection,
                               queue: asyncio.Queue, writer: asyncio.StreamWriter) -> None:
         loop = asyncio.get_running_loop()
         while True:
             item = await queue.get()
+            if item is None:
+                return
             if isinstance(item, w.Response):  # an answer made while reading (errors, cancel)
                 await self._write(writer, codec.send(item))
                 continue
