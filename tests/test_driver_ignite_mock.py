@@ -374,3 +374,19 @@ def test_tls_with_a_test_certificate(pki):
             ignite.connect(address, timeout=2)
     finally:
         mock.stop()
+
+
+def test_a_transaction_the_server_rolled_back_is_reported_once(connect, table):
+    t = table()
+    conn, reader = connect(), connect()
+    cursor = conn.cursor()
+    cursor.execute(f"INSERT INTO {t} (id) VALUES (1)")
+    with pytest.raises(ignite.IntegrityError):
+        cursor.execute(f"INSERT INTO {t} (id) VALUES (1)")
+    with pytest.raises(ignite.OperationalError) as info:
+        cursor.execute(f"INSERT INTO {t} (id) VALUES (2)")
+    assert info.value.code == w.ErrorCode.TX_ALREADY_FINISHED
+    assert "its work is lost" in str(info.value)
+    cursor.execute(f"INSERT INTO {t} (id) VALUES (3)")  # a new transaction
+    conn.commit()
+    assert _rows(reader, f"SELECT id FROM {t} ORDER BY id") == [(3,)]

@@ -11,6 +11,10 @@ Ignite runs DDL only outside transactions (0x40007 "DDL doesn't support transact
 So a DDL statement (CREATE, DROP, ALTER) and a script (:meth:`Cursor.executescript`) end
 the open transaction first, committing it, as DDL does in MySQL and Oracle, and then run
 on their own; the next statement begins a new transaction.
+
+A statement that fails inside a transaction may make the server roll it back; the next
+statement in it then fails with OperationalError (TX_ALREADY_FINISHED, 0x7000d) saying so,
+and the one after begins a new transaction.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from dbapi_conformance.drivers.ignite.transport import (
 from dbapi_conformance.drivers.wire.ignite import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SCHEMA,
+    ErrorCode,
     Response,
     SqlProperties,
     TxBegin,
@@ -161,9 +166,16 @@ class Connection(ConnectionBase):
         self._check_open()
         try:
             return self._channel.request(build)
-        except OperationalError:
+        except OperationalError as exc:
             if self._channel.closed:
                 self._tx_id = None
+            elif exc.code == ErrorCode.TX_ALREADY_FINISHED and self._tx_id is not None:
+                # the server rolled the transaction back after a failed statement in it
+                self._tx_id = None
+                exc.message += (" (the server rolled this connection's transaction back "
+                                "after a statement in it failed; its work is lost, and the "
+                                "next statement begins a new transaction)")
+                exc.args = (exc.message,)
             raise
 
     def _tx_for(self, sql: str | None) -> int | None:
