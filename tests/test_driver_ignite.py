@@ -452,3 +452,20 @@ def test_closed_objects_raise(nodes):
             call()
     with pytest.raises(ignite.NotSupportedError):
         ignite.connect(nodes().address, timeout=WAIT).cursor().callproc("p")
+
+
+@pytest.mark.parametrize("value", [decimal.Decimal("NaN"), "\ud800", float("nan")])
+def test_a_value_with_no_wire_form_is_data_error_and_nothing_is_sent(nodes, value):
+    node = nodes()
+    conn = ignite.connect(node.address, timeout=WAIT, autocommit=True)
+    cursor = conn.cursor()
+    if isinstance(value, float):  # NaN has a wire form: the server decides
+        cursor.execute("SELECT ?", (value,))
+        assert len(node.requests) == 1
+        return
+    with pytest.raises(ignite.DataError):
+        cursor.execute("SELECT ?", (value,))
+    assert node.requests == []
+    cursor.execute("SELECT 1")  # the connection is still usable
+    assert cursor.fetchall() == [(1,)]
+    conn.close()

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbapi_conformance.drivers._dbapi.exceptions import (
+    DataError,
     InterfaceError,
     OperationalError,
 )
@@ -174,12 +175,16 @@ class Channel:
     def request(self, build) -> Response:
         """``build(request_id, observable_timestamp)`` -> a Request; send it, wait for its
         response and return it. Server errors raise their PEP 249 class (the channel
-        stays usable); EncodeError (a value with no wire form) propagates unchanged."""
+        stays usable); a value or message with no wire form raises DataError before
+        anything is sent."""
         with self._lock:
             if self.closed:
                 raise OperationalError(f"{self.address}: the connection to the node is closed")
             event: Request = build(self.new_id(), self.observable_timestamp)
-            data = self._codec.send(event)  # EncodeError: nothing was sent
+            try:
+                data = self._codec.send(event)
+            except EncodeError as exc:  # nothing was sent: the channel stays usable
+                raise DataError(f"the request cannot be sent: {exc}") from None
             self._send(data)
             response = self._receive()
             self.last_used = time.monotonic()
