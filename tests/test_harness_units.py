@@ -189,10 +189,13 @@ def test_cratedb_profile_declares_capabilities_with_reasons():
 
 
 def test_registry_entries():
-    assert list(DATABASES) == ["cratedb"]
+    assert list(DATABASES) == ["cratedb", "ignite"]
     assert get_database("cratedb") is cratedb_entry.ENTRY
     assert get_database("cratedb").default_port == 4200
+    assert get_database("ignite").default_port == 10800
+    assert get_database("ignite").product == "Apache Ignite 3"
     assert get_database("nosuchdb") is None
+    # a database without a reference driver or client profiles adds no driver names yet
     assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
                                     "crate": "crate.client"}
 
