@@ -175,7 +175,7 @@ def test_scroll_forwards_across_pages_and_back_within_them(connect, table):
 
 def test_executemany_is_one_batch_request(connect, table, sent):
     t = table()
-    conn = connect()
+    conn = connect(timeout=120)  # the mock inserts 3,000 rows slowly on a busy machine
     cursor = conn.cursor()
     del sent[:]
     cursor.executemany(f"INSERT INTO {t} (id, name) VALUES (?, ?)",

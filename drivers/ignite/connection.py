@@ -1,11 +1,14 @@
 """The Ignite 3 Connection and ``connect()``.
 
 Transactions (protocols/ignite3.md 7): in manual-commit mode (``autocommit=False``, the
-PEP 249 default, CON-COMMIT-2) the first statement begins a transaction (TX_BEGIN) and
-every later statement runs in it until :meth:`Connection.commit` (TX_COMMIT) or
-:meth:`Connection.rollback` (TX_ROLLBACK); both send nothing when no transaction is open.
-In autocommit mode every statement carries no transaction id (the server's implicit
-single-statement transaction).
+PEP 249 default, CON-COMMIT-2) the first statement that is not a query begins a
+transaction (TX_BEGIN) and every later statement runs in it until
+:meth:`Connection.commit` (TX_COMMIT) or :meth:`Connection.rollback` (TX_ROLLBACK); both
+send nothing when no transaction is open. Queries (SELECT, WITH, VALUES, EXPLAIN) before
+that run on their own and see the latest committed data, as Python's sqlite3 module
+begins its implicit transactions only before a write: a connection that only reads never
+holds a transaction (its locks or snapshot) open. In autocommit mode every statement
+carries no transaction id (the server's implicit single-statement transaction).
 
 Ignite runs DDL only outside transactions (0x40007 "DDL doesn't support transactions.").
 So a DDL statement (CREATE, DROP, ALTER) and a script (:meth:`Cursor.executescript`) end
@@ -98,6 +101,7 @@ class Connection(ConnectionBase):
 
     @property
     def address(self) -> str:
+        """The node this connection talks to, ``"host:port"``."""
         return str(self._channel.address)
 
     # --- PEP 249 ---------------------------------------------------------------------
