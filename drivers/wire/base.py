@@ -71,8 +71,8 @@ NEED_DATA = NeedData()
 
 
 class Codec(Protocol):
-    """The shape of a framed protocol's sans-I/O object (Ignite 3, VoltDB; a codec over a
-    message-framed transport such as WebSocket is fed messages instead of bytes).
+    """The shape of a framed binary protocol's sans-I/O object (a protocol framed by a
+    library feeds messages instead of bytes: ``receive_message``).
 
     - ``side``: :class:`Side`; fixed at construction, with per-connection state (handshake
       done, protocol version, pending request ids) on the object, never module-global;
@@ -93,8 +93,8 @@ class Codec(Protocol):
 
 
 class LengthPrefixedFrames:
-    """A receive buffer for ``uint32/int32 length + body`` framing, big-endian (Ignite 3
-    ignite3.md 1, VoltDB voltdb.md 1.1: the length excludes its own 4 bytes).
+    """A receive buffer for ``uint32/int32 length + body`` framing, big-endian (the length
+    excludes its own 4 bytes).
 
     ``max_size``: the largest body accepted; a longer (or negative) length raises
     :class:`RemoteProtocolError` before any of the body is buffered. ``frame(body)`` builds

@@ -1,0 +1,341 @@
+"""The Ignite 3 mock server: the thin-client protocol (ignite3.md 1-9) on asyncio streams.
+
+Per connection: the ``IGNI`` magic and handshake (basic authentication when users are
+configured), then length-prefixed MessagePack requests decoded by the sans-I/O codec
+(drivers/wire/ignite.py) and answered by the connection's :class:`IgniteSession` on a
+worker thread, one request at a time and in order (OPERATION_CANCEL is answered at once and
+stops the statement it names). Every connection has its own sessions; DuckDB is shared.
+
+Hostile input, as the real server (``ClientMessageDecoder``, ``ClientInboundMessageHandler``)
+or tighter: a wrong magic or a bad handshake closes the connection (after the handshake
+error answer where there is one); a frame longer than ``max_frame`` or a negative length
+closes it; a request whose payload does not decode gets an error answer for its request id
+(-1 when even that cannot be read) and the connection goes on; an unknown op gets
+``Unexpected operation code``. A peer that stalls longer than ``idle_timeout`` or goes
+away ends its connection, and the statement it was waiting for is interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import logging
+import os
+import ssl
+import uuid
+from collections.abc import Mapping
+
+from dbapi_conformance.drivers.wire import ignite as w
+from dbapi_conformance.drivers.wire.base import NEED_DATA, Side
+from dbapi_conformance.mockservers.base import StreamMockServer, UsageError
+from dbapi_conformance.mockservers.engine import Engine
+from dbapi_conformance.mockservers.ignite import systables
+from dbapi_conformance.mockservers.ignite.handler import (
+    ENGINE_SETTINGS,
+    IgniteSession,
+    ServerContext,
+    _Page,
+)
+from dbapi_conformance.mockservers.ignite.users import UserStore
+
+__all__ = ["MockServer"]
+
+log = logging.getLogger(__name__)
+
+VERSION = "3.1.0"
+#: Requests of one connection read ahead of the one that runs.
+_QUEUE = 16
+
+
+class MockServer(StreamMockServer):
+    """Apache Ignite 3 (thin-client protocol 3.0.0, server version 3.1.0) over TCP.
+
+    ``users``: name -> password; none = security off (every handshake passes).
+    ``database``: a DuckDB file (None: in memory). ``tls_cert``/``tls_key``: PEM files to
+    serve TLS on the same port; ``client_ca``: a PEM CA every client certificate must be
+    signed by. ``max_frame``: the largest request payload (bytes); ``handshake_timeout``
+    (s): the longest wait for the magic and handshake; ``workers``: threads running SQL.
+    """
+
+    summary = "Apache Ignite 3 thin-client protocol (MessagePack over TCP)"
+    default_port = w.DEFAULT_PORT
+    version = VERSION
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
+                 users: Mapping[str, str] | None = None, database: str | None = None,
+                 tls_cert: str | None = None, tls_key: str | None = None,
+                 client_ca: str | None = None, max_frame: int = 16 * 1024 * 1024,
+                 handshake_timeout: float = 10.0, idle_timeout: float = 300.0,
+                 workers: int = 16, node_name: str = "defaultNode",
+                 cluster_name: str = "ignite-mock", **kwargs) -> None:
+        super().__init__(host, port, idle_timeout=idle_timeout, **kwargs)
+        self.users = UserStore(users)
+        self.database = database
+        self.tls_cert, self.tls_key, self.client_ca = tls_cert, tls_key, client_ca
+        self.max_frame = max_frame
+        self.handshake_timeout = handshake_timeout
+        self.node_name, self.cluster_name = node_name, cluster_name
+        self._workers = workers
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._ctx: ServerContext | None = None
+        self._node_id = uuid.uuid4()
+        self._cluster_id = uuid.uuid4()
+
+    @property
+    def scheme(self) -> str:
+        """``tcps`` when serving TLS, else ``tcp``."""
+        return "tcps" if self.tls_cert else "tcp"
+
+    # --- dbapi-mock options ------------------------------------------------------------
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser,
+                      default_port: int | None = None) -> None:
+        """``--host``, ``--port``, ``--database``, ``--tls-cert``/``--tls-key``,
+        ``--client-ca`` and the users (``--user`` with its password)."""
+        super().add_arguments(parser, default_port)
+        parser.add_argument("--database", metavar="PATH",
+                            help="DuckDB file: tables survive a restart (default: in memory)")
+        parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve TLS")
+        parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+        parser.add_argument("--client-ca", metavar="FILE",
+                            help="PEM CA file (needs --tls-cert): every client must present "
+                                 "a certificate this CA signed")
+        auth = parser.add_argument_group(
+            "authentication",
+            "Off by default, as in Ignite without security enabled: every handshake passes. "
+            "A --user turns basic authentication on: only the users given get in.")
+        for flag, metavar, text in (
+                ("--user", "NAME", "a user (repeatable); its password is the "
+                                   "--password-env, --password-file or --password after it"),
+                ("--password-env", "VAR", "the preceding --user's password is in "
+                                          "environment variable VAR"),
+                ("--password-file", "PATH", "the preceding --user's password is in file "
+                                            "PATH (its first line)"),
+                ("--password", "PW", "the preceding --user's password (other local users "
+                                     "can read it in ps: prefer --password-env or "
+                                     "--password-file)")):
+            auth.add_argument(flag, metavar=metavar, dest="user_specs", default=None,
+                              action=_UserSpec, help=text)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> MockServer:
+        """A server from the options; UsageError for --tls-cert without --tls-key (or the
+        reverse), a missing file, --client-ca without TLS, and users without a password."""
+        if bool(args.tls_cert) != bool(args.tls_key):
+            raise UsageError("--tls-cert and --tls-key go together")
+        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key),
+                             ("--client-ca", args.client_ca)):
+            if path and not os.path.isfile(path):
+                raise UsageError(f"{option} {path}: no such file")
+        if args.client_ca and not args.tls_cert:
+            raise UsageError("--client-ca needs --tls-cert and --tls-key")
+        return cls(host=args.host, port=args.port, users=_accounts(args.user_specs or []),
+                   database=args.database, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                   client_ca=args.client_ca)
+
+    # --- life cycle --------------------------------------------------------------------
+    async def prepare(self) -> None:
+        """Open the engine and install the SYSTEM views (on a worker thread); build TLS."""
+        loop = asyncio.get_running_loop()
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            self._workers, thread_name_prefix="ignite-sql")
+        engine = await loop.run_in_executor(
+            self._executor, functools.partial(Engine, self.database, settings=ENGINE_SETTINGS))
+        catalog = await loop.run_in_executor(self._executor, systables.install, engine)
+        self._ctx = ServerContext(engine, catalog)
+        if self.tls_cert:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+            if self.client_ca:
+                context.load_verify_locations(cafile=self.client_ca)
+                context.verify_mode = ssl.CERT_REQUIRED
+            self.ssl = context
+
+    async def release(self) -> None:
+        ctx, self._ctx = self._ctx, None
+        executor, self._executor = self._executor, None
+        if ctx is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, ctx.engine.close)
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- one connection ----------------------------------------------------------------
+    async def _read(self, reader: asyncio.StreamReader, timeout: float) -> bytes:
+        return await asyncio.wait_for(reader.read(65536), timeout)
+
+    async def _write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        writer.write(data)
+        await asyncio.wait_for(writer.drain(), self.idle_timeout)
+
+    async def handle_connection(self, reader: asyncio.StreamReader,
+                                writer: asyncio.StreamWriter) -> None:
+        ctx, executor = self._ctx, self._executor
+        assert ctx is not None and executor is not None
+        loop = asyncio.get_running_loop()
+        codec = w.Connection(Side.SERVER, max_frame=self.max_frame)
+        # handshake: the magic and one frame, within handshake_timeout
+        try:
+            async with asyncio.timeout(self.handshake_timeout):
+                event = NEED_DATA
+                while event is NEED_DATA:
+                    data = await reader.read(65536)
+                    codec.receive_data(data)
+                    event = codec.next_event()
+                    if not data and event is NEED_DATA:
+                        return
+        except w.RequestError as exc:
+            log.debug("handshake refused: %s", exc)
+            return  # a bad magic or frame: the real server closes the channel
+        assert isinstance(event, w.Handshake)
+        refusal = None
+        if event.version != w.PROTOCOL_VERSION:
+            refusal = w.ErrorInfo(w.ErrorCode.PROTOCOL_COMPATIBILITY, w.IGNITE_EXCEPTION,
+                                  "Unsupported version: " + ".".join(map(str, event.version)),
+                                  uuid.uuid4())
+        else:
+            refusal = self.users.authenticate(event)
+        if refusal is not None:
+            if refusal.trace_id is None:
+                refusal = w.ErrorInfo(refusal.code, refusal.class_name, refusal.message,
+                                      uuid.uuid4())
+            await self._write(writer, codec.send(w.HandshakeError(refusal)))
+            return
+        await self._write(writer, codec.send(w.HandshakeResponse(
+            idle_timeout=0, node_id=self._node_id, node_name=self.node_name,
+            cluster_ids=(self._cluster_id,), cluster_name=self.cluster_name,
+            observable_timestamp=ctx.timestamp(), server_version=(3, 1, 0, None, None),
+            features=b"\x00")))
+        session = await loop.run_in_executor(executor, IgniteSession, ctx)
+        queue: asyncio.Queue = asyncio.Queue(_QUEUE)
+        worker = asyncio.ensure_future(self._serve_requests(session, codec, queue, writer))
+        try:
+            if await self._read_requests(reader, writer, codec, queue, session, worker):
+                # a fatal frame: answer what came before it, then close
+                await queue.put(None)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait({worker}, timeout=self.idle_timeout)
+        finally:
+            worker.cancel()
+            session.interrupt()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(worker, self.stop_timeout)
+            # the client went away: roll back its transactions, free its cursors
+            await asyncio.shield(loop.run_in_executor(executor, session.close))
+
+    async def _read_requests(self, reader, writer, codec: w.Connection, queue: asyncio.Queue,
+                             session: IgniteSession, worker: asyncio.Future) -> bool:
+        """Read and queue requests until the peer leaves (False) or sends what ends the
+        connection (True)."""
+        while not worker.done():
+            reading = asyncio.ensure_future(self._read(reader, self.idle_timeout))
+            await asyncio.wait({reading, worker}, return_when=asyncio.FIRST_COMPLETED)
+            if not reading.done():
+                reading.cancel()
+                return False  # the worker ended (a write failed)
+            data = reading.result()
+            codec.receive_data(data)
+            while True:
+                try:
+                    event = codec.next_event()
+                except w.RequestError as exc:
+                    if exc.fatal or exc.request_id is None:
+                        log.debug("closing connection: %s", exc)
+                        return True
+                    await queue.put(w.ErrorResponse(
+                        request_id=exc.request_id, observable_timestamp=0,
+                        error=w.ErrorInfo(int(exc.code), exc.class_name, exc.message,
+                                          uuid.uuid4())))
+                    continue
+                if event is NEED_DATA:
+                    break
+                if isinstance(event, w.OperationCancel):
+                    if session.running_request == event.target_id:
+                        session.interrupt()
+                    await queue.put(w.EmptyResponse(request_id=event.request_id))
+                    continue
+                await queue.put(event)
+            if not data:
+                return False
+        return False
+
+    async def _serve_requests(self, session: IgniteSession, codec: w.Connection,
+                              queue: asyncio.Queue, writer: asyncio.StreamWriter) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            if isinstance(item, w.Response):  # an answer made while reading (errors, cancel)
+                await self._write(writer, codec.send(item))
+                continue
+            session.running_request = item.request_id
+            try:
+                data = await loop.run_in_executor(self._executor, self._answer, session,
+                                                  codec, item)
+            finally:
+                session.running_request = None
+            await self._write(writer, data)
+
+    @staticmethod
+    def _answer(session: IgniteSession, codec: w.Connection, request: w.Request) -> bytes:
+        response = session.handle(request)
+        try:
+            if isinstance(response, _Page):
+                return codec.send_page(response, response.columns)
+            return codec.send(response)
+        except w.EncodeError as exc:
+            return codec.send(w.ErrorResponse(request_id=request.request_id, error=w.ErrorInfo(
+                w.ErrorCode.INTERNAL, w.IGNITE_EXCEPTION, f"cannot send the result: {exc}",
+                uuid.uuid4())))
+
+
+class _UserSpec(argparse.Action):
+    """Collects --user and the password options in command-line order."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        specs = list(getattr(namespace, self.dest, None) or [])
+        specs.append((option_string, value))
+        setattr(namespace, self.dest, specs)
+
+
+def _accounts(specs: list[tuple[str, str]]) -> dict[str, str]:
+    """user -> password from the collected (option, value) pairs; UsageError for what does
+    not fit (a password without --user, a user without or with two passwords)."""
+    accounts: dict[str, str | None] = {}
+    current = None
+    for option, value in specs:
+        if option == "--user":
+            if value.lower() in (a.lower() for a in accounts):
+                raise UsageError(f"--user {value} is given twice")
+            accounts[value] = None
+            current = value
+            continue
+        if current is None:
+            raise UsageError(f"{option} needs --user")
+        if accounts[current] is not None:
+            raise UsageError(f"--user {current} has two passwords")
+        if option == "--password-env":
+            password = os.environ.get(value)
+            if password is None:
+                raise UsageError(f"--password-env {value}: the variable is not set")
+        elif option == "--password-file":
+            try:
+                with open(value, encoding="utf-8") as f:
+                    password = f.readline().rstrip("\r\n")
+            except OSError as exc:
+                raise UsageError(f"--password-file {value}: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise UsageError(f"--password-file {value}: not UTF-8 text") from None
+        else:
+            password = value
+        if not password:
+            raise UsageError(f"{option} {value}: the password of --user {current} is empty")
+        accounts[current] = password
+    for name, password in accounts.items():
+        if password is None:
+            raise UsageError(f"--user {name} needs a password (--password-env, "
+                             "--password-file or --password)")
+    return accounts  # type: ignore[return-value]
