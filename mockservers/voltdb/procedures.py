@@ -11,6 +11,7 @@ VoltDB facts: protocols/voltdb.md 5 (@AdHoc, result shapes, DDL), 5.4 (CRUD proc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import decimal
 from collections.abc import Callable, Sequence
@@ -245,7 +246,9 @@ class Procedures:
                 f"table(s): {', '.join(both)}\nYou cannot DROP and ADD a table with the same "
                 "name in a single batch (via @AdHoc). Issue the DROP and ADD statements as "
                 "separate commands.")
-        pending: list[Callable[[], None]] = []
+        cat = self.catalog
+        saved = (dict(cat.declared), dict(cat.partitions),
+                 {k: dataclasses.replace(p) for k, p in cat.procedures.items()})
 
         def body() -> list[VoltTable]:
             for kind, item, decl in plans:
@@ -254,26 +257,30 @@ class Procedures:
                         self.session.execute(item.sql)
                     except eerr.EngineError as exc:
                         raise verr.from_engine(exc) from None
+                    for name in dropped:
+                        cat.forget_table(name)
                     if decl is not None:
-                        pending.append(lambda d=decl: self.catalog.declared.__setitem__(*d))
-                    if dropped:
-                        pending.append(lambda: [self.catalog.forget_table(t) for t in dropped])
-                    self.catalog.changed()
+                        cat.declared[decl[0]] = decl[1]
+                    cat.changed()
                 else:
-                    pending.append(self._volt_ddl(item))
+                    self._volt_ddl(item)
             return [_status_table()]
 
-        result = self._transaction(body)
-        for apply in pending:
-            apply()
-        self.catalog.changed()
-        return result
+        try:
+            return self._transaction(body)
+        except BaseException:
+            # the catalog goes back with the engine's rollback
+            cat.declared, cat.partitions, cat.procedures = saved
+            cat.changed()
+            raise
+        finally:
+            cat.changed()
 
-    def _volt_ddl(self, st) -> Callable[[], None]:
-        """Check a VoltDB-only statement now; return what changes the catalog on commit."""
+    def _volt_ddl(self, st) -> None:
+        """Check and apply a VoltDB-only statement (undone by _ddl if the batch fails)."""
         cat, s = self.catalog, self.session
         if st.kind == "ignored":
-            return lambda: None
+            return
         if st.kind == "drop_if_exists":
             kind = "VIEW" if st.table == "VIEW" else "TABLE"
             try:
@@ -281,7 +288,8 @@ class Procedures:
             except eerr.EngineError as exc:
                 raise verr.from_engine(exc) from None
             cat.changed()
-            return lambda: cat.forget_table(st.name)
+            cat.forget_table(st.name)
+            return
         if st.kind == "partition_table":
             table = cat.table(s, st.name)
             if table is None:
@@ -290,7 +298,9 @@ class Procedures:
             if st.column not in [c.name for c in table.columns]:
                 raise verr.graceful(f"Invalid PARTITION statement: column {st.column} is not "
                                     f"a column of table {st.name}")
-            return lambda: cat.partitions.__setitem__(table.name, st.column)
+            cat.partitions[table.name] = st.column
+            cat.changed()
+            return
         if st.kind == "create_procedure":
             if st.name.lower() in cat.procedures:
                 raise verr.graceful(f"Procedure {st.name} is already defined.")
@@ -305,20 +315,20 @@ class Procedures:
             proc = Procedure(st.name, st.body, stmt.placeholders, stmt.read_only)
             if st.table is not None:
                 proc.partition = (st.table, st.column, st.parameter or 0)
-            return lambda: cat.procedures.__setitem__(st.name.lower(), proc)
+            cat.procedures[st.name.lower()] = proc
+            return
         if st.kind == "partition_procedure":
             proc = cat.procedures.get(st.name.lower())
             if proc is None:
                 raise verr.graceful(f"Partition references an undefined procedure "
                                     f"\"{st.name}\"")
-
-            def apply() -> None:
-                proc.partition = (st.table, st.column, st.parameter or 0)
-            return apply
+            proc.partition = (st.table, st.column, st.parameter or 0)
+            return
         if st.kind == "drop_procedure":
             if st.name.lower() not in cat.procedures and not st.if_exists:
                 raise verr.graceful(f"Dropped Procedure \"{st.name}\" is not defined")
-            return lambda: cat.procedures.pop(st.name.lower(), None)
+            cat.procedures.pop(st.name.lower(), None)
+            return
         raise verr.graceful(f"unsupported DDL: {st.kind}")
 
     # --- @Explain -----------------------------------------------------------------------------
