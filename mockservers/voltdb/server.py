@@ -185,6 +185,14 @@ class MockServer(StreamMockServer):
 
     async def handle_connection(self, reader: asyncio.StreamReader,
                                 writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            # the server is stopping: end quietly (asyncio's stream callback would log a
+            # cancelled connection task as an error)
+            return
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = VoltConnection(Side.SERVER, self.max_frame_size)
         try:
             login = await self._next(reader, conn, self.login_timeout)
