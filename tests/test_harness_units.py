@@ -189,12 +189,14 @@ def test_cratedb_profile_declares_capabilities_with_reasons():
 
 
 def test_registry_entries():
-    assert list(DATABASES) == ["cratedb"]
+    assert list(DATABASES) == ["cratedb", "voltdb"]
     assert get_database("cratedb") is cratedb_entry.ENTRY
     assert get_database("cratedb").default_port == 4200
     assert get_database("nosuchdb") is None
     assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
-                                    "crate": "crate.client"}
+                                    "crate": "crate.client",
+                                    "voltdb": "dbapi_conformance.drivers.voltdb",
+                                    "volt": "dbapi_conformance.drivers.voltdb"}
 
 
 # --- params -----------------------------------------------------------------------------
@@ -252,8 +254,9 @@ def test_endpoint_from_url_variants():
 def test_expand_driver_names():
     assert expand_driver_names(["cratedb", "crate", "crate.client", "x.y", "cratedb"]) == [
         "dbapi_conformance.drivers.cratedb", "crate.client", "x.y"]
-    # Only reference drivers whose package exists: this version ships cratedb.
-    assert expand_driver_names(["reference"]) == ["dbapi_conformance.drivers.cratedb"]
+    # Only reference drivers whose package exists: this version ships cratedb and voltdb.
+    assert expand_driver_names(["reference"]) == ["dbapi_conformance.drivers.cratedb",
+                                                  "dbapi_conformance.drivers.voltdb"]
     # A name no entry knows stays a module path.
     assert expand_driver_names(["exasol"]) == ["exasol"]
 
@@ -262,7 +265,9 @@ def test_builtin_profiles_infer_the_database():
     assert builtin_profile("crate.client").database == "cratedb"
     ref = builtin_profile("dbapi_conformance.drivers.cratedb")
     assert (ref.database, ref.reference) == ("cratedb", True)
-    assert builtin_profile("dbapi_conformance.drivers.voltdb") is None
+    volt = builtin_profile("dbapi_conformance.drivers.voltdb")
+    assert (volt.database, volt.reference) == ("voltdb", True)
+    assert builtin_profile("dbapi_conformance.drivers.nosuchdb") is None
     assert builtin_profile("psycopg") is None
     CRATE_CLIENT_DEVIATIONS = cratedb_entry.CRATE_CLIENT_DEVIATIONS
     assert builtin_profile("crate.client").known_deviations == CRATE_CLIENT_DEVIATIONS
