@@ -23,7 +23,7 @@ attributes ``summary``, ``default_port`` and ``version``. The base owns the rest
    :func:`parse_ready_line` reads it back.
 
 :class:`MockServerAPI` is the typed surface the harness relies on (harness/servers.py).
-:class:`StreamMockServer` is the base of asyncio-streams TCP mocks (Ignite 3, VoltDB): the
+:class:`StreamMockServer` is the base of asyncio-streams TCP mocks (binary protocols): the
 subclass only handles one connection's ``(reader, writer)``, with bounded reads
 (:meth:`StreamMockServer.read_exactly`). A websockets mock (Exasol) subclasses
 :class:`BaseMockServer` directly: ``listen`` awaits ``websockets.serve(...)`` and returns its
@@ -323,7 +323,7 @@ class BaseMockServer(abc.ABC):
 
 
 class StreamMockServer(BaseMockServer):
-    """Base of TCP mocks on asyncio streams (Ignite 3, VoltDB): one task per connection.
+    """Base of TCP mocks on asyncio streams (binary protocols): one task per connection.
 
     The subclass implements :meth:`handle_connection` (read requests with
     :meth:`read_exactly`, feed the protocol's sans-I/O server codec, write replies) and may

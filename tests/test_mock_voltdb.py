@@ -313,3 +313,47 @@ def test_dump_file_records_the_traffic(server, tmp_path):
         c.close()
     data = dump.read_bytes()
     assert b"@AdHoc" in data and b"SELECT 41 + 1 AS answer" in data
+
+
+def test_procedure_parameters_are_made_compatible_or_refused(client):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, "
+                     "d DECIMAL, s VARCHAR(30), f FLOAT)"))
+    # BIGINT into INTEGER, strings into numbers, anything into VARCHAR
+    ok(call(client, f"{t}.insert", [BI, S, BI, I], [7, "2.5", 42, 3]))
+    got = ok(call(client, f"{t}.select", [S], ["7"])).tables[0].tuples
+    assert got == [[7, decimal.Decimal("2.500000000000"), "42", 3.0]]
+    r = call(client, f"{t}.insert", [BI, S, S, F.VOLTTYPE_FLOAT], [6000000000, None, None, 1.0])
+    assert (r.status, r.statusString) == (
+        -2, "tryToMakeCompatible: The provided value: (6000000000) of type: java.lang.Long "
+            "is not a match or is out of range for the target parameter type: int")
+    r = call(client, f"{t}.insert", [F.VOLTTYPE_FLOAT, S, S, F.VOLTTYPE_FLOAT],
+             [1.5, None, None, 1.0])
+    assert r.status == -2 and "java.lang.Double" in r.statusString  # never rounded
+    r = call(client, f"{t}.delete", [S], ["seven"])
+    assert r.status == -2 and "Unable to convert string seven" in r.statusString
+    assert ok(adhoc(client, f"SELECT COUNT(*) FROM {t}")).tables[0].tuples == [[1]]
+
+
+def test_varchar_and_varbinary_lengths_are_enforced(client):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, s VARCHAR(3), "
+                     "b VARBINARY(2))"))
+    ok(call(client, f"{t}.insert", [I, S, F.VOLTTYPE_VARBINARY], [1, "\u00e9\u00e9\u00e9", b"ab"]))
+    r = call(client, f"{t}.insert", [I, S, F.VOLTTYPE_VARBINARY], [2, "abcd", None])
+    assert r.status == -2 and r.statusString.startswith("VOLTDB ERROR: SQL ERROR")
+    assert "VARCHAR(3)" in r.statusString and r.exception.sql_state_bytes == "22001"
+    r = call(client, f"{t}.insert", [I, S, F.VOLTTYPE_VARBINARY], [3, None, b"abc"])
+    assert r.status == -2 and "VARBINARY(2)" in r.statusString
+    assert ok(adhoc(client, f"SELECT COUNT(*) FROM {t}")).tables[0].tuples == [[1]]
+
+
+def test_results_are_bounded(client):
+    from dbapi_conformance.mockservers.voltdb import translate as vtranslate
+
+    assert vtranslate.MAX_RESULT_ROWS == 500_000
+    r = adhoc(client, "SELECT * FROM range(600000) AS r")
+    assert (r.status, r.tables) == (-2, [])
+    assert r.statusString.startswith("Output from SQL stmt overflowed output/network buffer")
+    r = ok(adhoc(client, "SELECT * FROM range(100000) AS r ORDER BY 1 DESC"))
+    assert len(r.tables[0].tuples) == 100000 and r.tables[0].tuples[0] == [99999]

@@ -5,7 +5,7 @@ rules); the driver's socket loop and the mock's asyncio stream are thin loops ar
 
 Codec shape (design.md "Codec shape"; after websockets and h11):
 
-1. **One object per protocol side.** A framed protocol (Ignite 3, VoltDB) has one codec
+1. **One object per protocol side.** A framed binary protocol has one codec
    class built with ``side=Side.CLIENT`` or ``Side.SERVER`` (:class:`base.Codec`): it is fed
    bytes (``receive_data``), yields typed events (``next_event`` -> an :class:`base.Event`
    subclass or :data:`base.NEED_DATA`), and turns typed requests / replies back into bytes

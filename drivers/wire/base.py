@@ -71,7 +71,7 @@ NEED_DATA = NeedData()
 
 
 class Codec(Protocol):
-    """The shape of a framed protocol's sans-I/O object (Ignite 3, VoltDB; Exasol feeds
+    """The shape of a framed protocol's sans-I/O object (binary TCP protocols; Exasol feeds
     messages instead of bytes: ``receive_message``).
 
     - ``side``: :class:`Side`; fixed at construction, with per-connection state (handshake
@@ -93,8 +93,8 @@ class Codec(Protocol):
 
 
 class LengthPrefixedFrames:
-    """A receive buffer for ``uint32/int32 length + body`` framing, big-endian (Ignite 3
-    ignite3.md 1, VoltDB voltdb.md 1.1: the length excludes its own 4 bytes).
+    """A receive buffer for ``uint32/int32 length + body`` framing, big-endian (the framing
+    of the binary TCP protocols: the length excludes its own 4 bytes).
 
     ``max_size``: the largest body accepted; a longer (or negative) length raises
     :class:`RemoteProtocolError` before any of the body is buffered. ``frame(body)`` builds

@@ -8,11 +8,13 @@ VoltDB's SQL reference for ``SINCE_EPOCH``, ``TO_TIMESTAMP``, ``UPSERT`` and ide
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from dbapi_conformance.drivers.wire.voltdb import VoltType
 
-__all__ = ["DECIMAL_SQL", "rewrite", "volt_type", "type_name"]
+__all__ = ["DECIMAL_SQL", "LENGTH_CHECK", "rewrite", "volt_type", "type_name"]
 
 #: VoltDB's one DECIMAL: precision 38, scale 12 (voltdb.md 1.2).
 DECIMAL_SQL = "DECIMAL(38,12)"
@@ -61,10 +63,38 @@ def _function(node: exp.Expression) -> exp.Expression:
     return node
 
 
+#: The CHECK constraint that stands for a VARCHAR(n) / VARBINARY(n) length, and how an
+#: engine error names it (errors.py turns it into VoltDB's SQL ERROR).
+LENGTH_CHECK = re.compile(r'(length|octet_length)\("?((?:[^"]|"")+?)"?\) <= (\d+)', re.I)
+
+
+def _length_check(coldef: exp.ColumnDef) -> None:
+    dt = coldef.args.get("kind")
+    T = exp.DataType.Type
+    if dt is None or dt.this not in (T.VARCHAR, T.VARBINARY, T.CHAR, T.BINARY) or \
+            not dt.expressions:
+        return
+    try:
+        size = int(dt.expressions[0].name)
+    except (TypeError, ValueError):
+        return
+    ident = coldef.this
+    name = ident.name if ident.quoted else ident.name.upper()
+    fn = "length" if dt.this in (T.VARCHAR, T.CHAR) else "octet_length"
+    check = exp.CheckColumnConstraint(this=exp.LTE(
+        this=exp.func(fn, exp.column(exp.Identifier(this=name, quoted=True))),
+        expression=exp.Literal.number(size)))
+    coldef.append("constraints", exp.ColumnConstraint(kind=check))
+
+
 def rewrite(tree: exp.Expression) -> exp.Expression:
     """VoltDB tree -> DuckDB tree: unquoted identifiers upper case (VoltDB's catalog names),
-    column types of CREATE / ALTER TABLE, VoltDB-only functions."""
+    column types of CREATE / ALTER TABLE with their lengths as CHECK constraints,
+    VoltDB-only functions."""
     def visit(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.ColumnDef):
+            _length_check(node)
+            return node
         if isinstance(node, exp.Identifier) and not node.quoted:
             return exp.Identifier(this=node.this.upper(), quoted=True)
         if isinstance(node, exp.DataType) and isinstance(node.parent, (exp.ColumnDef,

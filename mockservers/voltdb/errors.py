@@ -16,6 +16,7 @@ from dbapi_conformance.drivers.wire.voltdb import (
     VoltException,
 )
 from dbapi_conformance.mockservers.engine import errors as eerr
+from dbapi_conformance.mockservers.voltdb.dialect import LENGTH_CHECK
 
 __all__ = ["CallError", "from_engine", "not_found", "wrong_parameter_count", "adhoc_count",
            "graceful", "unexpected", "ADHOC_NO_QUERY", "ADHOC_EMPTY", "ADHOC_MIXED",
@@ -24,6 +25,8 @@ __all__ = ["CallError", "from_engine", "not_found", "wrong_parameter_count", "ad
 ADHOC_NO_QUERY = "Adhoc system procedure requires at least the query parameter."
 ADHOC_EMPTY = "Failed to plan, no SQL statement provided."
 ADHOC_MIXED = "DDL mixed with DML and queries is unsupported."
+RESULT_OVERFLOW = ("Output from SQL stmt overflowed output/network buffer of 50mb (-32k for "
+                   "message headers). Try a \"limit\" clause or a stronger predicate.")
 ADHOC_PARAMS_MULTI = (
     "The @AdHoc stored procedure when called with more than one parameter must be passed a "
     "single parameterized SQL statement as its first parameter. Pass each parameterized SQL "
@@ -99,6 +102,11 @@ def from_engine(exc: eerr.EngineError, table: str | None = None) -> CallError:
         return _constraint(ConstraintType.NOT_NULL, tname,
                            f"Attempted violation of NOT NULL constraint on column {column}")
     if isinstance(exc, eerr.ConstraintViolation):
+        m = LENGTH_CHECK.search(exc.message) or LENGTH_CHECK.search(exc.original or "")
+        if m:
+            kind = "VARCHAR" if m.group(1).lower() == "length" else "VARBINARY"
+            return _sql_error(f"The size of the value exceeds the size of the "
+                              f"{kind}({m.group(3)}) column {m.group(2)}.", "22001")
         return _constraint(ConstraintType.UNIQUE, tname, exc.message)
     if isinstance(exc, eerr.DivisionByZero):
         return _sql_error("Attempted to divide by 0", "22012")

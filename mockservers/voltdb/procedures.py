@@ -12,11 +12,8 @@ VoltDB facts: protocols/voltdb.md 5 (@AdHoc, result shapes, DDL), 5.4 (CRUD proc
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-import decimal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from dbapi_conformance.drivers.wire.voltdb import (
     Column,
@@ -36,12 +33,14 @@ from dbapi_conformance.mockservers.voltdb.catalog import (
 )
 from dbapi_conformance.mockservers.voltdb.dialect import volt_type
 from dbapi_conformance.mockservers.voltdb.translate import (
+    MAX_RESULT_ROWS,
     Statement,
     classify,
     parse_volt_statement,
     split_statements,
     translate,
 )
+from dbapi_conformance.mockservers.voltdb.values import engine_value, make_compatible, wire_value
 
 __all__ = ["CallResult", "ServerInfo", "Procedures"]
 
@@ -76,47 +75,10 @@ def _modified(n: int) -> VoltTable:
     return VoltTable([Column("modified_tuples", VoltType.BIGINT)], [(max(n, 0),)])
 
 
-# --- values between the wire and the engine ------------------------------------------------
-
-
-def engine_value(p: Parameter) -> Any:
-    """A decoded parameter as the engine binds it."""
-    v = p.value
-    if p.array:
-        if p.type == VoltType.TINYINT:
-            return bytes(v)  # Java sends byte[] as a TINYINT array; it binds as VARBINARY
-        return [_scalar(p.type, x) for x in v]
-    return _scalar(p.type, v)
-
-
-def _scalar(t: VoltType, v: Any) -> Any:
-    if v is None:
-        return None
-    if t == VoltType.TIMESTAMP:
-        return v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-    if t == VoltType.GEOGRAPHY_POINT:
-        return list(v)
-    return v
-
-
-def _wire_value(t: VoltType, v: Any) -> Any:
-    if v is None:
-        return None
-    if t == VoltType.GEOGRAPHY_POINT:
-        return tuple(v)
-    if t == VoltType.TINYINT and isinstance(v, bool):
-        return int(v)
-    if t == VoltType.STRING and not isinstance(v, str):
-        return str(v)
-    if t == VoltType.DECIMAL and not isinstance(v, decimal.Decimal):
-        return decimal.Decimal(v)
-    return v
-
-
 def _result_table(result) -> VoltTable:
     types = [volt_type(c.type_name) for c in result.columns]
     cols = [Column(c.name, t) for c, t in zip(result.columns, types)]
-    rows = [tuple(_wire_value(t, v) for t, v in zip(types, row)) for row in result.rows]
+    rows = [tuple(wire_value(t, v) for t, v in zip(types, row)) for row in result.rows]
     return VoltTable(cols, rows)
 
 
@@ -150,6 +112,8 @@ class Procedures:
             raise verr.not_found(name)
         if len(params) != proc.parameters:
             raise verr.wrong_parameter_count(proc.name, proc.parameters, len(params))
+        if proc.param_types:
+            params = [make_compatible(p, t) for p, t in zip(params, proc.param_types)]
         return self._transaction(lambda: [self._run(translate(proc.statement), params)])
 
     # --- transactions -------------------------------------------------------------------
@@ -180,6 +144,8 @@ class Procedures:
             raise verr.from_engine(exc, st.table) from None
         if st.kind == "dml":
             return _modified(result.rowcount)
+        if len(result.rows) > MAX_RESULT_ROWS:
+            raise verr.graceful(verr.RESULT_OVERFLOW)
         if not result.columns:
             return _modified(result.rowcount)
         return _result_table(result)

@@ -20,9 +20,13 @@ from sqlglot import exp
 from dbapi_conformance.mockservers.engine import errors as eerr
 from dbapi_conformance.mockservers.voltdb.dialect import rewrite
 
-__all__ = ["split_statements", "Statement", "classify", "translate", "VoltStatement",
-           "parse_volt_statement", "MAX_SQL_LENGTH"]
+__all__ = ["MAX_RESULT_ROWS", "split_statements", "Statement", "classify", "translate",
+           "VoltStatement", "parse_volt_statement", "MAX_SQL_LENGTH"]
 
+#: Most rows one statement may return: VoltDB refuses results over 50 MB; the mock counts
+#: rows instead of bytes so that it never holds an unbounded result (queries get a LIMIT
+#: of one more row, and a statement that fills it is refused).
+MAX_RESULT_ROWS = 500_000
 #: Longest SQL text accepted (VoltDB strings are at most 1 MiB, voltdb.md 9.16).
 MAX_SQL_LENGTH = 1024 * 1024
 _DDL_WORDS = frozenset({"CREATE", "DROP", "ALTER", "PARTITION", "DR", "SET", "IMPORT",
@@ -111,6 +115,18 @@ def _name_outputs(select: exp.Select) -> None:
         select.expressions[i - 1] = exp.alias_(proj, f"C{i}", quoted=True)
 
 
+def _cap_rows(tree: exp.Expression) -> None:
+    limit = tree.args.get("limit")
+    cap = MAX_RESULT_ROWS + 1
+    if limit is None:
+        tree.set("limit", exp.Limit(expression=exp.Literal.number(cap)))
+        return
+    value = limit.args.get("expression")
+    if isinstance(value, exp.Literal) and value.is_int and int(value.this) > cap:
+        limit.set("expression", exp.Literal.number(cap))
+    # a LIMIT ? is left alone: its value is the client's
+
+
 @functools.lru_cache(maxsize=2048)
 def translate(text: str) -> Statement:
     """One VoltDB DML / query / standard DDL statement -> :class:`Statement`. Raises
@@ -142,6 +158,8 @@ def translate(text: str) -> Statement:
             left = left.this
         if isinstance(left, exp.Select):
             _name_outputs(left)
+    if isinstance(tree, (exp.Select, exp.Union)):
+        _cap_rows(tree)
     placeholders = sum(1 for _ in tree.find_all(exp.Placeholder))
     table = None
     if isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
