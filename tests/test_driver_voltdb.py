@@ -517,8 +517,10 @@ def test_bad_arguments_raise_interface_or_programming_errors():
             cur = conn.cursor()
             with pytest.raises(voltdb.ProgrammingError, match="2 placeholder"):
                 cur.execute("SELECT ? + ?", (1,))
-            with pytest.raises(voltdb.ProgrammingError, match="qmark"):
-                cur.execute("SELECT ?", {"a": 1})
+            with pytest.raises(voltdb.ProgrammingError, match="use one style"):
+                cur.execute("SELECT ? + :a", {"a": 1})
+            with pytest.raises(voltdb.ProgrammingError, match="no parameter named 'b'"):
+                cur.execute("SELECT :a + :b", {"a": 1})
             with pytest.raises(voltdb.ProgrammingError):
                 cur.callproc("", [])
             with pytest.raises(voltdb.DataError):

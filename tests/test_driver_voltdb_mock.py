@@ -70,6 +70,10 @@ def test_ddl_insert_and_select_every_type_exactly(conn):
     cur.execute(f"SELECT id FROM {t} WHERE ts = ? AND d = ? AND s = ?", (values[9], values[6],
                                                                       values[7]))
     assert cur.fetchall() == [(1,)]
+    # named parameters (the module's paramstyle), rewritten to ? outside literals
+    cur.execute(f"SELECT id, ':s' FROM {t} WHERE s = :s AND bi = :big OR id = :s2",
+                {"s": values[7], "big": values[4], "s2": 99})
+    assert cur.fetchall() == [(1, ":s")]
 
 
 def test_dml_counts_and_multi_statement_results(conn):

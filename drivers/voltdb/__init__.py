@@ -4,16 +4,19 @@
 >>> conn = voltdb.connect("localhost", 21212)                                # doctest: +SKIP
 >>> cur = conn.cursor()                                                      # doctest: +SKIP
 >>> cur.execute("SELECT name FROM hero WHERE id = ?", (7,))                  # doctest: +SKIP
+>>> cur.execute("SELECT name FROM hero WHERE id = :id", {"id": 7})           # doctest: +SKIP
 >>> cur.callproc("HERO.insert", [8, "Ada"])                                  # doctest: +SKIP
 
 Module globals (PEP 249 "Module Interface"): ``apilevel`` "2.0"; ``threadsafety`` 1 -
 threads may share the module, not connections (one socket per connection, read by the
-thread that called); ``paramstyle`` "qmark" (``?``, VoltDB's own placeholders, bound by
-the server through @AdHoc parameters, protocols/voltdb.md 5.1). Every call is its own
-transaction: ``autocommit`` is always True, ``commit()`` does nothing, ``rollback()``
-raises NotSupportedError. Exceptions, type objects and constructors come from
-:mod:`dbapi_conformance.drivers._dbapi`; the error mapping is in :mod:`.errors`, the wire
-codec in :mod:`dbapi_conformance.drivers.wire.voltdb`.
+thread that called); ``paramstyle`` "named" (``:name`` with a mapping, one of the styles
+PEP 249 prefers, GLB-PARAM-2), rewritten to ``?``; a sequence binds VoltDB's own ``?``
+placeholders (qmark) as they are. Either way the values travel as typed @AdHoc
+parameters and the server binds them (protocols/voltdb.md 5.1), never the SQL text.
+Every call is its own transaction: ``autocommit`` is always True, ``commit()`` does
+nothing, ``rollback()`` raises NotSupportedError. Exceptions, type objects and
+constructors come from :mod:`dbapi_conformance.drivers._dbapi`; the error mapping is in
+:mod:`.errors`, the wire codec in :mod:`dbapi_conformance.drivers.wire.voltdb`.
 """
 
 from importlib import metadata as _metadata
@@ -25,7 +28,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree without ins
 
 apilevel = "2.0"
 threadsafety = 1
-paramstyle = "qmark"
+paramstyle = "named"
 
 from dbapi_conformance.drivers._dbapi.exceptions import (  # noqa: E402
     DatabaseError,

@@ -1,8 +1,10 @@
 """The VoltDB Cursor: SQL through ``@AdHoc``, stored procedures through ``callproc``.
 
 - ``execute(sql, params)`` invokes ``@AdHoc`` with the SQL text as parameter 0 and the
-  values as typed parameters 1..n, bound by the server to the ``?`` placeholders (qmark;
-  protocols/voltdb.md 5.1); values never enter the SQL text. Several statements separated
+  values as typed parameters 1..n, bound by the server to the ``?`` placeholders
+  (protocols/voltdb.md 5.1); values never enter the SQL text. A mapping binds ``:name``
+  placeholders (the module's "named" paramstyle), rewritten to ``?``; a sequence binds
+  ``?`` placeholders as they are. Several statements separated
   by ``;`` run as one transaction and give one result per statement, in order: a query's
   rows, a DML statement's modified-tuple count (5.2). The first is current; ``nextset()``
   moves to the next.
@@ -26,6 +28,8 @@ from dbapi_conformance.drivers._dbapi.paramstyle import (
     as_sequence,
     find_placeholders,
     is_mapping,
+    pick,
+    rewrite,
 )
 from dbapi_conformance.drivers.voltdb.errors import from_response
 from dbapi_conformance.drivers.voltdb.types import description_of, parameter, python_value
@@ -120,14 +124,15 @@ class Cursor(CursorBase):
 
     @handles_errors
     def execute(self, operation: str, parameters: Any = None) -> None:
-        """Run ``operation`` through ``@AdHoc`` (CUR-EXEC-1..5): a sequence of values, one
-        per ``?`` outside literals and comments. Several statements (``;``) run as one
+        """Run ``operation`` through ``@AdHoc`` (CUR-EXEC-1..5): a mapping for ``:name``
+        placeholders, or a sequence with one value per ``?`` (outside literals and
+        comments). Several statements (``;``) run as one
         transaction, one result each (nextset). Raises ProgrammingError for a wrong
         parameter count or container, DataError for a value VoltDB cannot hold, server
         errors per :mod:`.errors`."""
         self._begin()
         sql = _check_sql(operation)
-        params = _bind(sql, parameters)
+        sql, params = _bind(sql, parameters)
         response = self._connection._call(_ADHOC, [Parameter(VoltType.STRING, sql), *params])
         self.statuses = (response,)
         self._check(response, "execute")
@@ -150,9 +155,10 @@ class Cursor(CursorBase):
         if not given:
             self._set_rowcount(0)
             return
-        text = Parameter(VoltType.STRING, sql)
-        calls = [(_ADHOC, [text, *_bind(sql, p, f" in parameter set {i}")])
-                 for i, p in enumerate(given)]
+        calls = []
+        for i, p in enumerate(given):
+            text, params = _bind(sql, p, f" in parameter set {i}")
+            calls.append((_ADHOC, [Parameter(VoltType.STRING, text), *params]))
         responses = self._connection._call_many(calls)
         self.statuses = tuple(responses)
         total, failures = 0, []
@@ -259,22 +265,33 @@ def _check_sql(operation: Any) -> str:
     return operation
 
 
-def _bind(sql: str, parameters: Any, where: str = "") -> list[Parameter]:
-    """Typed parameters for the ``?`` placeholders of ``sql`` (qmark)."""
+def _bind(sql: str, parameters: Any, where: str = "") -> tuple[str, list[Parameter]]:
+    """The SQL to send and the typed parameters for its ``?`` markers: a mapping binds
+    ``:name`` placeholders (the module's paramstyle), rewritten to ``?`` with the shared
+    converter (literals, quoted names and comments untouched); a sequence binds VoltDB's
+    own ``?`` placeholders as they are."""
     if parameters is not None and is_mapping(parameters):
-        raise ProgrammingError("paramstyle is qmark: pass a sequence of values, not a "
-                               f"{type(parameters).__name__}{where}")
-    values = as_sequence(parameters, "qmark")
-    # Without parameters the text goes as it is: a ``?`` in a CREATE PROCEDURE body is the
-    # procedure's parameter, and the server counts placeholders itself (5.1).
-    wanted = sum(1 for p in find_placeholders(sql, "qmark") if p.style == "qmark")
-    if (parameters is not None or not wanted) and wanted != len(values):
-        raise ProgrammingError(f"the statement has {wanted} placeholder(s) but "
-                               f"{len(values)} parameter(s) were given{where}")
+        if _qmarks(sql):
+            raise ProgrammingError("named parameters were given, but the statement has ? "
+                                   f"placeholders{where}: use one style")
+        sql, keys = rewrite(sql, "named", "qmark")
+        values = pick(parameters, keys)
+    else:
+        values = as_sequence(parameters, "qmark")
+        # Without parameters the text goes as it is: a ``?`` in a CREATE PROCEDURE body is
+        # the procedure's parameter, and the server counts placeholders itself (5.1).
+        wanted = _qmarks(sql)
+        if (parameters is not None or not wanted) and wanted != len(values):
+            raise ProgrammingError(f"the statement has {wanted} placeholder(s) but "
+                                   f"{len(values)} parameter(s) were given{where}")
     try:
-        return [parameter(v) for v in values]
+        return sql, [parameter(v) for v in values]
     except Error as exc:
         if where:
             exc.message += where
             exc.args = (exc.message,)
         raise
+
+
+def _qmarks(sql: str) -> int:
+    return sum(1 for p in find_placeholders(sql, "qmark") if p.style == "qmark")
