@@ -537,3 +537,83 @@ def test_parse_hosts():
     for bad in ("a:x", "a:70000", "[::1", 5):
         with pytest.raises(voltdb.InterfaceError):
             parse_hosts(bad)
+
+
+# --- the registry entry's container recipe ---------------------------------------------
+
+
+def test_container_recipe_skips_cleanly_without_testcontainers_or_docker(monkeypatch):
+    import sys
+    import types as pytypes
+
+    from dbapi_conformance.harness.databases import voltdb as entry
+    from dbapi_conformance.harness.endpoint import ServerUnavailable
+
+    monkeypatch.setitem(sys.modules, "testcontainers.core.container", None)
+    with pytest.raises(ServerUnavailable, match=r"testcontainers cannot be imported .*\[live\]"):
+        entry.container()
+
+    started = {}
+
+    class FakeContainer:
+        def __init__(self, image):
+            started["image"] = image
+            self.env, self.ports = {}, []
+
+        def with_env(self, key, value):
+            self.env[key] = value
+            return self
+
+        def with_exposed_ports(self, *ports):
+            self.ports += ports
+            return self
+
+        def waiting_for(self, strategy):
+            started["wait"] = strategy
+            return self
+
+        def start(self):
+            started["env"], started["ports"] = self.env, self.ports
+
+        def get_container_host_ip(self):
+            return "10.1.2.3"
+
+        def get_exposed_port(self, port):
+            return 32768
+
+        def stop(self):
+            started["stopped"] = True
+
+    class FakeWait:
+        def __init__(self, message):
+            self.message = message
+
+        def with_startup_timeout(self, seconds):
+            self.timeout = seconds
+            return self
+
+    monkeypatch.setitem(sys.modules, "testcontainers.core.container",
+                        pytypes.SimpleNamespace(DockerContainer=FakeContainer))
+    monkeypatch.setitem(sys.modules, "testcontainers.core.wait_strategies",
+                        pytypes.SimpleNamespace(LogMessageWaitStrategy=FakeWait))
+
+    def unreachable(timeout):
+        raise ConnectionError("Error while fetching server API version")
+
+    monkeypatch.setitem(sys.modules, "docker", pytypes.SimpleNamespace(from_env=unreachable))
+    with pytest.raises(ServerUnavailable, match="no Docker engine reachable"):
+        entry.container()
+    assert started == {}
+
+    client = pytypes.SimpleNamespace(ping=lambda: None, close=lambda: None)
+    monkeypatch.setitem(sys.modules, "docker", pytypes.SimpleNamespace(from_env=lambda timeout:
+                                                                       client))
+    monkeypatch.delenv("DBAPI_VOLTDB_IMAGE", raising=False)
+    endpoint, stop = entry.container()
+    assert started["image"] == "voltdb/voltdb-community:9.2.1"
+    assert (started["env"], started["ports"]) == ({"HOST_COUNT": "1"}, [21212])
+    assert started["wait"].message == "Server completed initialization."
+    assert (endpoint.kind, endpoint.url, endpoint.port) == ("container", "voltdb://10.1.2.3:32768",
+                                                            32768)
+    stop()
+    assert started["stopped"]
