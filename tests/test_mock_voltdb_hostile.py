@@ -207,3 +207,16 @@ def test_many_bad_connections_at_once_leave_the_server_serving(server, good):
     for s in socks:
         s.close()
     _still_served(good, 12)
+
+
+def test_invocation_versions_1_and_2_are_served(server, good):
+    raw = Raw(server.address)
+    try:
+        raw.call(Invocation("@AdHoc", 5, ("SELECT 1 AS one",), version=1, batch_timeout=1000))
+        raw.call(Invocation("@AdHoc", 6, ("SELECT 2 AS two",), version=2, batch_timeout=1000,
+                            extensions=((2, b""), (3, b"\x00\x00\x00\x00"), (42, b"\x01\x02"))))
+        got = {r.client_handle: r for r in (raw.read(), raw.read())}
+        assert got[5].tables[0].rows == [(1,)] and got[6].tables[0].rows == [(2,)]
+    finally:
+        raw.close()
+    _still_served(good)
