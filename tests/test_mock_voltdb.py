@@ -357,3 +357,43 @@ def test_results_are_bounded(client):
     assert r.statusString.startswith("Output from SQL stmt overflowed output/network buffer")
     r = ok(adhoc(client, "SELECT * FROM range(100000) AS r ORDER BY 1 DESC"))
     assert len(r.tables[0].tuples) == 100000 and r.tables[0].tuples[0] == [99999]
+
+
+def test_array_parameters_for_in_lists(client):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, s VARCHAR(5), "
+                     "f FLOAT, d DECIMAL)"))
+    for i in range(1, 6):
+        ok(call(client, f"{t}.insert", [I, S, F.VOLTTYPE_FLOAT, F.VOLTTYPE_DECIMAL],
+                [i, f"s{i}", i / 4, decimal.Decimal(i) / 8]))
+    r = ok(adhoc(client, f"SELECT id FROM {t} WHERE id IN ? ORDER BY id", [I], [[1, 3, 9]]))
+    assert r.tables[0].tuples == [[1], [3]]
+    r = ok(adhoc(client, f"SELECT id FROM {t} WHERE s IN ? ORDER BY id", [S], [["s2", "s5"]]))
+    assert r.tables[0].tuples == [[2], [5]]
+    r = ok(adhoc(client, f"SELECT id FROM {t} WHERE f IN ? ORDER BY id",
+                 [F.VOLTTYPE_FLOAT], [[0.5, 1.25]]))
+    assert r.tables[0].tuples == [[2], [5]]
+    r = ok(adhoc(client, f"SELECT id FROM {t} WHERE d IN ? ORDER BY id",
+                 [F.VOLTTYPE_DECIMAL], [[decimal.Decimal("0.125"), decimal.Decimal("0.5")]]))
+    assert r.tables[0].tuples == [[1], [4]]
+    r = ok(adhoc(client, f"SELECT id FROM {t} WHERE id NOT IN ? ORDER BY id", [BI],
+                 [[1, 2, 3, 4]]))
+    assert r.tables[0].tuples == [[5]]
+
+
+def test_drop_table_if_exists_and_ddl_errors(client):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (a INTEGER)"))
+    r = adhoc(client, f"CREATE TABLE {t} (a INTEGER)")
+    assert r.status == -2 and t in r.statusString
+    ok(adhoc(client, f"DROP TABLE {t} IF EXISTS"))
+    ok(adhoc(client, f"DROP TABLE {t} IF EXISTS"))
+    assert adhoc(client, f"SELECT * FROM {t}").status == -2
+    r = adhoc(client, f"DROP TABLE {t}; CREATE TABLE {t} (a INTEGER)")
+    assert r.status == -2 and "both DROP and CREATE" in r.statusString
+    # a failing DDL batch leaves nothing behind
+    r = adhoc(client, f"CREATE TABLE {t} (a INTEGER); CREATE PROCEDURE {t}p AS SELECT * FROM "
+                      f"{t}; CREATE TABLE {t}x (a NOSUCHTYPE)")
+    assert r.status == -2
+    assert adhoc(client, f"SELECT * FROM {t}").status == -2
+    assert call(client, f"{t}p").status == -3

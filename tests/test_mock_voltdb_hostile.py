@@ -5,6 +5,7 @@ and a voltdbclient connection opened before it keeps being served."""
 
 from __future__ import annotations
 
+import select
 import socket
 import struct
 import time
@@ -207,3 +208,41 @@ def test_many_bad_connections_at_once_leave_the_server_serving(server, good):
     for s in socks:
         s.close()
     _still_served(good, 12)
+
+
+def test_invocation_versions_1_and_2_are_served(server, good):
+    raw = Raw(server.address)
+    try:
+        raw.call(Invocation("@AdHoc", 5, ("SELECT 1 AS one",), version=1, batch_timeout=1000))
+        raw.call(Invocation("@AdHoc", 6, ("SELECT 2 AS two",), version=2, batch_timeout=1000,
+                            extensions=((2, b""), (3, b"\x00\x00\x00\x00"), (42, b"\x01\x02"))))
+        got = {r.client_handle: r for r in (raw.read(), raw.read())}
+        assert got[5].tables[0].rows == [(1,)] and got[6].tables[0].rows == [(2,)]
+    finally:
+        raw.close()
+    _still_served(good)
+
+
+def test_a_login_trickling_in_byte_by_byte_still_times_out(server, good):
+    with socket.create_connection(server.address, timeout=10) as s:
+        started = time.monotonic()
+        closed_after = None
+        for byte in LOGIN[:-1]:  # one byte every 0.25 s: each read is quick, the login is not
+            try:
+                s.sendall(bytes([byte]))
+            except OSError:
+                closed_after = time.monotonic() - started
+                break
+            readable, _, _ = select.select([s], [], [], 0.25)
+            if readable:
+                try:
+                    data = s.recv(16)
+                except OSError:
+                    data = b""
+                assert data == b""
+                closed_after = time.monotonic() - started
+                break
+            if time.monotonic() - started > 8:
+                break
+        assert closed_after is not None and closed_after < 5  # login_timeout is 2 s
+    _still_served(good)

@@ -9,7 +9,10 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,6 +138,15 @@ def test_no_parameter_and_ping_fixtures():
         inv = decode_invocation(FRAMES[name][4:])
         assert (inv.procedure, inv.client_handle, inv.parameters) == (proc, 1, ())
         assert encode_invocation(inv) == FRAMES[name][4:]
+
+
+def test_fixtures_match_a_fresh_capture():
+    """The installed voltdbclient still sends the captured bytes (run in a child process:
+    the capture works in UTC, which must not leak into this one)."""
+    script = Path(__file__).parent / "fixtures" / "voltdb" / "capture_voltdbclient.py"
+    out = subprocess.run([sys.executable, str(script), "--print"], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "TZ": "UTC"}, check=True)
+    assert {k: bytes.fromhex(v) for k, v in json.loads(out.stdout).items()} == FRAMES
 
 
 # --- server frames voltdbclient accepts (voltdb.md 2.3, 4.4) ----------

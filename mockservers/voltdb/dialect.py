@@ -47,6 +47,9 @@ def _unit(node: exp.Expression) -> int | None:
 
 
 def _function(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.In) and isinstance(node.args.get("field"), exp.Placeholder):
+        # VoltDB's "x IN ?" takes an array parameter
+        return exp.func("list_contains", node.args["field"], node.this)
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "SINCE_EPOCH":
         args = node.expressions
         if len(args) == 2 and (unit := _unit(args[0])) is not None:

@@ -195,7 +195,9 @@ class MockServer(StreamMockServer):
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = VoltConnection(Side.SERVER, self.max_frame_size)
         try:
-            login = await self._next(reader, conn, self.login_timeout)
+            # one deadline for the whole login, however slowly its bytes trickle in
+            login = await asyncio.wait_for(self._next(reader, conn, self.login_timeout),
+                                           self.login_timeout)
         except RequestError as exc:
             if exc.login_status is not None:
                 await self._send(writer, conn, LoginResponse(exc.login_status))

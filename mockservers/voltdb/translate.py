@@ -127,10 +127,25 @@ def _cap_rows(tree: exp.Expression) -> None:
     # a LIMIT ? is left alone: its value is the client's
 
 
-@functools.lru_cache(maxsize=2048)
+#: Texts up to this length are cached (2048 of them); longer ones are translated each time,
+#: so that the cache never holds gigabytes of SQL.
+_CACHED_TEXT = 16 * 1024
+
+
 def translate(text: str) -> Statement:
     """One VoltDB DML / query / standard DDL statement -> :class:`Statement`. Raises
     SQLSyntaxError (VoltDB's "unexpected token" wording) or Unsupported."""
+    if len(text) <= _CACHED_TEXT:
+        return _translate_cached(text)
+    return _translate(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _translate_cached(text: str) -> Statement:
+    return _translate(text)
+
+
+def _translate(text: str) -> Statement:
     if len(text) > MAX_SQL_LENGTH:
         raise eerr.Unsupported(f"SQL statement of {len(text)} characters is over "
                                f"{MAX_SQL_LENGTH}")
