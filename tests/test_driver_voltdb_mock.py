@@ -96,6 +96,18 @@ def test_dml_counts_and_multi_statement_results(conn):
     assert cur.fetchone() == (2,)
 
 
+@pytest.mark.parametrize("control", ["COMMIT", "ROLLBACK", "BEGIN", "PRAGMA version"])
+def test_transaction_control_is_a_planner_error_and_the_batch_stays_whole(conn, control):
+    t = name()
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {t} (id INTEGER NOT NULL, PRIMARY KEY (id))")
+    with pytest.raises(voltdb.ProgrammingError, match="unexpected token") as info:
+        cur.execute(f"INSERT INTO {t} VALUES (1); {control}; INSERT INTO {t} VALUES (2)")
+    assert info.value.code == -2  # GRACEFUL_FAILURE: nothing ran
+    cur.execute(f"SELECT COUNT(*) FROM {t}")
+    assert cur.fetchone() == (0,)
+
+
 def test_callproc_user_default_and_system_procedures(conn):
     t, p = name(), name()
     cur = conn.cursor()

@@ -145,10 +145,22 @@ def _translate_cached(text: str) -> Statement:
     return _translate(text)
 
 
+#: Statements VoltDB's planner has no words for, which DuckDB would run: transaction
+#: control (a COMMIT or ROLLBACK would end the call's transaction half-way, breaking the
+#: batch's all-or-nothing) and DuckDB's own commands.
+_NOT_VOLTDB = frozenset({"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
+                         "RELEASE", "PRAGMA", "ATTACH", "DETACH", "INSTALL", "LOAD", "USE",
+                         "CHECKPOINT", "FORCE", "VACUUM", "RESET", "CALL", "COPY", "SUMMARIZE",
+                         "DESCRIBE", "SHOW", "PIVOT", "UNPIVOT"})
+
+
 def _translate(text: str) -> Statement:
     if len(text) > MAX_SQL_LENGTH:
         raise eerr.Unsupported(f"SQL statement of {len(text)} characters is over "
                                f"{MAX_SQL_LENGTH}")
+    word = first_word(text)
+    if word in _NOT_VOLTDB:
+        raise eerr.SQLSyntaxError(f"unexpected token: {word}")
     kind = classify(text)
     body = text
     upsert = first_word(text) == "UPSERT"
