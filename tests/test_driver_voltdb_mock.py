@@ -76,6 +76,20 @@ def test_ddl_insert_and_select_every_type_exactly(conn):
     assert cur.fetchall() == [(1, ":s")]
 
 
+def test_a_ddl_batch_is_one_catalog_update_without_a_result_set(conn):
+    a, b = name(), name()
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {a} (id INTEGER NOT NULL, PRIMARY KEY (id)); "
+                f"CREATE TABLE {b} (id INTEGER NOT NULL, PRIMARY KEY (id)); "
+                f"PARTITION TABLE {b} ON COLUMN id")
+    assert len(cur.statuses[0].tables) == 1  # one STATUS table for the batch
+    assert (cur.description, cur.rowcount, cur.nextset()) == (None, -1, None)
+    with pytest.raises(voltdb.ProgrammingError):
+        cur.fetchall()
+    cur.execute(f"INSERT INTO {b} VALUES (1)")
+    assert cur.rowcount == 1
+
+
 def test_dml_counts_and_multi_statement_results(conn):
     t = name()
     cur = conn.cursor()

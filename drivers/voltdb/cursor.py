@@ -241,8 +241,12 @@ def _statement_sets(sql: str, tables: Sequence[VoltTable]) -> list[tuple]:
     """One result per table: ("rows", description, rows) for a query, ("count", n) for a
     DML statement, ("count", -1) for DDL. Kinds come from the statements' first keywords
     when they match the tables one to one, else from the table's shape."""
-    statements = split_statements(sql)
-    kinds = [statement_kind(s) for s in statements] if len(statements) == len(tables) else None
+    kinds: list[str] | None = [statement_kind(s) for s in split_statements(sql)]
+    if kinds and all(k == "ddl" for k in kinds):
+        # A DDL batch is one catalog update: one STATUS table however many statements.
+        return [("count", -1) for _ in tables]
+    if kinds is not None and len(kinds) != len(tables):
+        kinds = None
     out: list[tuple] = []
     for i, table in enumerate(tables):
         kind = kinds[i] if kinds else None
