@@ -125,7 +125,8 @@ def test_report_dir_defaults_to_invocation_dir(pytester):
 def test_reference_short_name_expands_to_installed_drivers(pytester):
     run = _run(pytester.parseconfigure("--dbapi-driver=reference"))
     assert [(t.id, t.driver) for t in run.targets] == [
-        ("cratedb-mock", "dbapi_conformance.drivers.cratedb")]
+        ("cratedb-mock", "dbapi_conformance.drivers.cratedb"),
+        ("voltdb-mock", "dbapi_conformance.drivers.voltdb")]
 
 
 def test_environment_and_ini_configure_the_plugin(pytester, monkeypatch):
