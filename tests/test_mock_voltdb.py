@@ -397,3 +397,18 @@ def test_drop_table_if_exists_and_ddl_errors(client):
     assert r.status == -2
     assert adhoc(client, f"SELECT * FROM {t}").status == -2
     assert call(client, f"{t}p").status == -3
+
+
+def test_geography_point_and_date_columns(client):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, p GEOGRAPHY_POINT, "
+                     "d DATE)"))
+    ok(call(client, f"{t}.insert", [I, F.VOLTTYPE_GEOGRAPHY_POINT, F.VOLTTYPE_DATE],
+            [1, (1.5, -2.25), dt.date(2024, 2, 29)]))
+    ok(call(client, f"{t}.insert", [I, F.VOLTTYPE_GEOGRAPHY_POINT, F.VOLTTYPE_DATE],
+            [2, None, None]))
+    got = ok(adhoc(client, f"SELECT p, d FROM {t} ORDER BY id")).tables[0]
+    assert [c.type for c in got.columns] == [F.VOLTTYPE_GEOGRAPHY_POINT, F.VOLTTYPE_DATE]
+    assert got.tuples == [[(1.5, -2.25), dt.date(2024, 2, 29)], [None, None]]
+    cols = ok(call(client, "@SystemCatalog", [S], ["COLUMNS"])).tables[0]
+    assert [r[5] for r in cols.tuples if r[2] == t] == ["INTEGER", "GEOGRAPHY_POINT", "DATE"]
