@@ -192,6 +192,9 @@ def test_registry_entries():
     assert list(DATABASES) == ["cratedb", "voltdb"]
     assert get_database("cratedb") is cratedb_entry.ENTRY
     assert get_database("cratedb").default_port == 4200
+    voltdb = get_database("voltdb")
+    assert (voltdb.default_port, voltdb.reference_connect) == (21212, None)
+    assert voltdb.mock == "dbapi_conformance.mockservers.voltdb.server:MockServer"
     assert get_database("nosuchdb") is None
     assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
                                     "crate": "crate.client",

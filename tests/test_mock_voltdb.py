@@ -397,3 +397,33 @@ def test_drop_table_if_exists_and_ddl_errors(client):
     assert r.status == -2
     assert adhoc(client, f"SELECT * FROM {t}").status == -2
     assert call(client, f"{t}p").status == -3
+
+
+def test_geography_point_and_date_columns(client):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, p GEOGRAPHY_POINT, "
+                     "d DATE)"))
+    ok(call(client, f"{t}.insert", [I, F.VOLTTYPE_GEOGRAPHY_POINT, F.VOLTTYPE_DATE],
+            [1, (1.5, -2.25), dt.date(2024, 2, 29)]))
+    ok(call(client, f"{t}.insert", [I, F.VOLTTYPE_GEOGRAPHY_POINT, F.VOLTTYPE_DATE],
+            [2, None, None]))
+    got = ok(adhoc(client, f"SELECT p, d FROM {t} ORDER BY id")).tables[0]
+    assert [c.type for c in got.columns] == [F.VOLTTYPE_GEOGRAPHY_POINT, F.VOLTTYPE_DATE]
+    assert got.tuples == [[(1.5, -2.25), dt.date(2024, 2, 29)], [None, None]]
+    cols = ok(call(client, "@SystemCatalog", [S], ["COLUMNS"])).tables[0]
+    assert [r[5] for r in cols.tuples if r[2] == t] == ["INTEGER", "GEOGRAPHY_POINT", "DATE"]
+
+
+@pytest.mark.parametrize("column_type", ["BOOLEAN", "JSON", "TIME", "UUID", "INTEGER[]"])
+def test_column_types_voltdb_lacks_are_refused(client, column_type):
+    t = table_name()
+    r = adhoc(client, f"CREATE TABLE {t} (a {column_type})")
+    assert r.status == -2
+    assert r.statusString.startswith("type not found or user lacks privilege: ")
+    assert adhoc(client, f"SELECT * FROM {t}").status == -2
+
+
+def test_responses_carry_round_trip_and_no_app_status(client):
+    r = ok(adhoc(client, "SELECT 1 AS one"))
+    assert r.roundtripTime >= 0 and r.appStatus is None and r.appStatusString is None
+    assert r.statusString is None and r.exception is None and r.clientHandle == 1

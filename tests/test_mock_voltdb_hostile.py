@@ -246,3 +246,20 @@ def test_a_login_trickling_in_byte_by_byte_still_times_out(server, good):
                 break
         assert closed_after is not None and closed_after < 5  # login_timeout is 2 s
     _still_served(good)
+
+
+def test_more_calls_in_flight_than_the_limit_are_all_answered(server, good):
+    raw = Raw(server.address)
+    try:
+        n = server.max_in_flight * 4
+        raw.sock.sendall(b"".join(
+            raw.codec.send(Invocation("@AdHoc", h, ("SELECT ? AS h", h))) for h in range(n)))
+        got = {}
+        while len(got) < n:
+            resp = raw.read()
+            assert resp is not None, f"closed after {len(got)} answers"
+            got[resp.client_handle] = resp.tables[0].rows
+        assert got == {h: [(h,)] for h in range(n)}
+    finally:
+        raw.close()
+    _still_served(good)

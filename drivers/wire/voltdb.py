@@ -845,7 +845,8 @@ class Login(Event):
     @classmethod
     def with_password(cls, username: str, password: str,
                       scheme: AuthScheme = AuthScheme.HASH_SHA256) -> Login:
-        """A version-1 login (version 0 when ``version=0`` is wanted: build it directly)."""
+        """A version-1 login carrying the ``scheme`` digest of ``password`` (a version-0
+        login is built directly: ``Login(user, sha1_digest, scheme=HASH_SHA1, version=0)``)."""
         return cls(username, password_digest(password, scheme), SERVICE_DATABASE, scheme, 1)
 
 

@@ -16,6 +16,7 @@ from sqlglot import errors as sqlglot_errors
 from sqlglot import exp
 
 from dbapi_conformance.drivers.wire.voltdb import VoltType
+from dbapi_conformance.mockservers.engine import errors as eerr
 from dbapi_conformance.mockservers.voltdb.dialect import volt_type
 
 __all__ = ["ColumnInfo", "TableInfo", "Procedure", "Catalog", "declared_columns"]
@@ -78,7 +79,8 @@ _WIDTH = {VoltType.TINYINT: 1, VoltType.SMALLINT: 2, VoltType.INTEGER: 4, VoltTy
 
 
 def declared_columns(text: str) -> tuple[str, dict[str, tuple[VoltType, int]]] | None:
-    """(table, {column: (VoltDB type, size)}) of a CREATE TABLE text, or None."""
+    """(table, {column: (VoltDB type, size)}) of a CREATE TABLE text, or None; Unsupported
+    for a column type VoltDB does not have."""
     try:
         tree = sqlglot.parse_one(strip_table_options(text), read="postgres")
     except (sqlglot_errors.ParseError, sqlglot_errors.TokenError, RecursionError):
@@ -97,7 +99,10 @@ def declared_columns(text: str) -> tuple[str, dict[str, tuple[VoltType, int]]] |
         if dt.this == exp.DataType.Type.USERDEFINED and dt.sql().upper() == "GEOGRAPHY_POINT":
             t = VoltType.GEOGRAPHY_POINT
         else:
-            t = _DECLARED.get(dt.this, VoltType.STRING)
+            t = _DECLARED.get(dt.this)
+            if t is None:  # BOOLEAN, JSON, TIME, UUID, arrays...: not VoltDB column types
+                raise eerr.Unsupported("type not found or user lacks privilege: "
+                                       + dt.sql(dialect="postgres").split("(")[0].upper())
         size = _WIDTH.get(t, DEFAULT_SIZE)
         if dt.expressions and t in (VoltType.STRING, VoltType.VARBINARY, VoltType.GEOGRAPHY):
             try:

@@ -188,7 +188,10 @@ class Procedures:
             except eerr.EngineError as exc:
                 raise verr.from_engine(exc) from None
             if volt is None:
-                decl = declared_columns(text)
+                try:
+                    decl = declared_columns(text)
+                except eerr.EngineError as exc:
+                    raise verr.from_engine(exc) from None
                 if decl is not None:
                     created.add(decl[0])
                     text = strip_table_options(text)
