@@ -26,6 +26,7 @@ from dbapi_conformance.harness.databases import (
     known_driver_names,
 )
 from dbapi_conformance.harness.databases import cratedb as cratedb_entry
+from dbapi_conformance.harness.databases import voltdb as voltdb_entry
 from dbapi_conformance.harness.databases.cratedb import ENTRY as CRATEDB
 from dbapi_conformance.harness.endpoint import Endpoint, endpoint_from_url
 from dbapi_conformance.harness.params import Params
@@ -193,7 +194,8 @@ def test_registry_entries():
     assert get_database("cratedb") is cratedb_entry.ENTRY
     assert get_database("cratedb").default_port == 4200
     voltdb = get_database("voltdb")
-    assert (voltdb.default_port, voltdb.reference_connect) == (21212, None)
+    assert (voltdb.default_port, voltdb.reference_connect) == (21212,
+                                                              voltdb_entry.connect_reference)
     assert voltdb.mock == "dbapi_conformance.mockservers.voltdb.server:MockServer"
     assert get_database("nosuchdb") is None
     assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
