@@ -198,6 +198,25 @@ _PYIGNITE_FAILING = frozenset({
     "test_types.py::test_constructors_return_hinted_types",
 })
 
+
+#: The suite tests that are n/a against VoltDB, test -> the capability VoltDB declares
+#: absent (its reference driver has rollback(), raising NotSupportedError, and autocommit).
+_NA_VOLTDB = {
+    "test_extensions.py::test_autocommit_switch": "transactions",
+    "test_extensions.py::test_callproc_returns_modified_copy": "callproc_inout",
+    "test_extensions.py::test_cursor_messages_hold_the_database_messages": "warning_messages",
+    **{k: "tpc" for k in _NA_CRATEDB if k.startswith("test_tpc.py::")},
+    **{f"test_transactions.py::test_{name}": "transactions" for name in (
+        "autocommit_is_off_when_the_connection_opens", "close_without_commit_rolls_back",
+        "rollback_discards_the_pending_transaction")},
+    "test_transactions.py::test_rollback_is_a_method": "rollback",
+    "test_types.py::test_plain_values_round_trip[bool]": "bool_type",
+    **{f"test_types.py::test_{name}[{family}]": f"{family}_type"
+       for family in ("date", "time")
+       for name in ("constructed_values_are_bound_as_their_type", "results_have_hinted_types",
+                    "temporal_values_round_trip", "type_code_compares_equal_to_type_object")},
+}
+
 #: The certification table: one row per (driver, database, server).
 ROWS = (
     Row("cratedb", "cratedb", "mock", "cratedb-mock",
@@ -210,6 +229,8 @@ ROWS = (
     Row("pyignite_dbapi", "ignite", "mock", "pyignite_dbapi-ignite-mock",
         "MUST 51/57 SHOULD 8/10 OPT 8/10", version="3.1.0", failing=_PYIGNITE_FAILING,
         na=_NA_PYIGNITE),
+    Row("voltdb", "voltdb", "mock", "voltdb-mock",
+        "MUST 55/55 SHOULD 12/12 OPT 21/21", na=_NA_VOLTDB),
 )
 
 

@@ -126,7 +126,8 @@ def test_reference_short_name_expands_to_installed_drivers(pytester):
     run = _run(pytester.parseconfigure("--dbapi-driver=reference"))
     assert [(t.id, t.driver) for t in run.targets] == [
         ("cratedb-mock", "dbapi_conformance.drivers.cratedb"),
-        ("ignite-mock", "dbapi_conformance.drivers.ignite")]
+        ("ignite-mock", "dbapi_conformance.drivers.ignite"),
+        ("voltdb-mock", "dbapi_conformance.drivers.voltdb")]
 
 
 def test_environment_and_ini_configure_the_plugin(pytester, monkeypatch):

@@ -26,6 +26,7 @@ from dbapi_conformance.harness.databases import (
     known_driver_names,
 )
 from dbapi_conformance.harness.databases import cratedb as cratedb_entry
+from dbapi_conformance.harness.databases import voltdb as voltdb_entry
 from dbapi_conformance.harness.databases.cratedb import ENTRY as CRATEDB
 from dbapi_conformance.harness.endpoint import Endpoint, endpoint_from_url
 from dbapi_conformance.harness.params import Params
@@ -189,16 +190,22 @@ def test_cratedb_profile_declares_capabilities_with_reasons():
 
 
 def test_registry_entries():
-    assert list(DATABASES) == ["cratedb", "ignite"]
+    assert list(DATABASES) == ["cratedb", "ignite", "voltdb"]
     assert get_database("cratedb") is cratedb_entry.ENTRY
     assert get_database("cratedb").default_port == 4200
     assert get_database("ignite").default_port == 10800
     assert get_database("ignite").product == "Apache Ignite 3"
+    voltdb = get_database("voltdb")
+    assert (voltdb.default_port, voltdb.reference_connect) == (21212,
+                                                              voltdb_entry.connect_reference)
+    assert voltdb.mock == "dbapi_conformance.mockservers.voltdb.server:MockServer"
     assert get_database("nosuchdb") is None
     assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
                                     "crate": "crate.client",
                                     "ignite": "dbapi_conformance.drivers.ignite",
-                                    "pyignite": "pyignite_dbapi"}
+                                    "pyignite": "pyignite_dbapi",
+                                    "voltdb": "dbapi_conformance.drivers.voltdb",
+                                    "volt": "dbapi_conformance.drivers.voltdb"}
 
 
 # --- params -----------------------------------------------------------------------------
@@ -256,9 +263,10 @@ def test_endpoint_from_url_variants():
 def test_expand_driver_names():
     assert expand_driver_names(["cratedb", "crate", "crate.client", "x.y", "cratedb"]) == [
         "dbapi_conformance.drivers.cratedb", "crate.client", "x.y"]
-    # Only reference drivers whose package exists: this version ships cratedb and ignite.
+    # Only reference drivers whose package exists: this version ships cratedb, ignite, voltdb.
     assert expand_driver_names(["reference"]) == ["dbapi_conformance.drivers.cratedb",
-                                                  "dbapi_conformance.drivers.ignite"]
+                                                  "dbapi_conformance.drivers.ignite",
+                                                  "dbapi_conformance.drivers.voltdb"]
     assert expand_driver_names(["ignite", "pyignite"]) == [
         "dbapi_conformance.drivers.ignite", "pyignite_dbapi"]
     # A name no entry knows stays a module path.
@@ -269,7 +277,9 @@ def test_builtin_profiles_infer_the_database():
     assert builtin_profile("crate.client").database == "cratedb"
     ref = builtin_profile("dbapi_conformance.drivers.cratedb")
     assert (ref.database, ref.reference) == ("cratedb", True)
-    assert builtin_profile("dbapi_conformance.drivers.voltdb") is None
+    volt = builtin_profile("dbapi_conformance.drivers.voltdb")
+    assert (volt.database, volt.reference) == ("voltdb", True)
+    assert builtin_profile("dbapi_conformance.drivers.nosuchdb") is None
     assert builtin_profile("psycopg") is None
     CRATE_CLIENT_DEVIATIONS = cratedb_entry.CRATE_CLIENT_DEVIATIONS
     assert builtin_profile("crate.client").known_deviations == CRATE_CLIENT_DEVIATIONS
