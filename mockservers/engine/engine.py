@@ -72,6 +72,10 @@ class Engine:
         self._closed = False
         self._generation_lock = threading.Lock()
         self._generation = 0
+        # data versions (data_version): every table's, and one that moves for all tables
+        self._data_lock = threading.Lock()
+        self._data_all = 0
+        self._data_tables: dict[tuple[str, str], int] = {}
 
     # --- sessions ------------------------------------------------------------------------
     def session(self) -> Session:
@@ -106,6 +110,24 @@ class Engine:
         with self._generation_lock:
             self._generation += 1
 
+    def data_version(self, table: tuple[str, str]) -> tuple[int, int]:
+        """A value that changes once any statement that may have written DuckDB table
+        ``table`` (``(schema, name)``) has ended, successful or not, committed or not:
+        compare it before and after reading the table to know whether what was read may be
+        stale. Moved by :meth:`data_changed`, which the sessions call after every statement
+        other than a query (for a DML statement that names its target, only that table's
+        value moves; for any other, every table's does). Thread-safe."""
+        with self._data_lock:
+            return self._data_all, self._data_tables.get(table, 0)
+
+    def data_changed(self, table: tuple[str, str] | None = None) -> None:
+        """Move :meth:`data_version` on for ``table``, or for every table (None)."""
+        with self._data_lock:
+            if table is None:
+                self._data_all += 1
+            else:
+                self._data_tables[table] = self._data_tables.get(table, 0) + 1
+
     def close(self) -> None:
         """Close every session (open transactions roll back) and the database. Idempotent."""
         with self._lock:
@@ -139,6 +161,8 @@ class Engine:
                 return self._root.execute(sql, params).fetchall()
             except duckdb.Error as exc:
                 raise from_duckdb(exc) from None
+            finally:
+                self.data_changed()
 
     def create_function(self, name: str, fn, params: Sequence[str], returns: str, *,
                         side_effects: bool = False) -> None:
@@ -155,6 +179,8 @@ class Engine:
                                            side_effects=side_effects)
             except duckdb.Error as exc:
                 raise from_duckdb(exc) from None
+            finally:
+                self.data_changed()
 
     def remove_function(self, name: str) -> None:
         """Forget a function made by :meth:`create_function` (a no-op for unknown names)."""
@@ -163,6 +189,8 @@ class Engine:
                 self._root.remove_function(name)
             except duckdb.Error:
                 pass
+            finally:
+                self.data_changed()
 
     def ensure_schema(self, name: str) -> None:
         """Create schema ``name`` if it does not exist (committed at once; safe to race)."""

@@ -100,6 +100,9 @@ def _bind_referenced(names: frozenset[str], params: Sequence[Any]) -> dict[str, 
 # SET, ATTACH...) invalidates the sessions' projection plans (Engine.generation).
 _DATA_ONLY = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE_INTO", "EXPLAIN",
                         "RELATION", "TRANSACTION", "COPY"})
+# Statements that write no table (Engine.data_version); SET changes no row either.
+_READS = frozenset({"SELECT", "EXPLAIN", "SET", "VARIABLE_SET"})
+_DML = frozenset({"INSERT", "UPDATE", "DELETE"})
 _PLANS = 256  # projection plans kept per session (least recently used dropped)
 
 
@@ -200,7 +203,8 @@ class Session:
     # --- statements ----------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
                 *, ignore_surplus: bool = False,
-                project: Mapping[str, str] | None = None) -> Result:
+                project: Mapping[str, str] | None = None,
+                writes: tuple[str, str] | None = None) -> Result:
         """Run ``sql`` (DuckDB dialect) with ``params`` bound to ``$1..$n`` / ``?``
         placeholders (a sequence), or to ``$name`` placeholders (a mapping).
 
@@ -219,6 +223,10 @@ class Session:
         per Python types of the values bound) asks DuckDB for the result types; later runs
         reuse that plan until a statement other than DML or a query changes the catalog
         (:attr:`projection_stats` counts both).
+
+        ``writes``: ``(schema, name)`` of the only table ``sql`` writes, when it is one
+        INSERT, UPDATE or DELETE: its end then moves only that table's
+        :meth:`Engine.data_version`; any other statement but a query moves every table's.
 
         Several ``;``-separated statements run in order (only without params); the last one's
         Result is returned. Raises an :class:`~.errors.EngineError` subclass; an empty text
@@ -254,6 +262,7 @@ class Session:
                 raise errors.CastError(f"cannot bind parameter: {exc}") from None
             finally:
                 self._track_transactions(statements)
+                self._track_writes(statements, writes)
 
     def _probe_aborted(self) -> bool:
         # Most failures abort DuckDB's transaction, a few (a parameter value the Python
@@ -263,6 +272,16 @@ class Session:
             return False
         except duckdb.Error:
             return True
+
+    def _track_writes(self, statements, writes: tuple[str, str] | None) -> None:
+        # after the statement (and its autocommit): a reader that saw the old version
+        # before it read may have read the old rows, one that sees the new version has not
+        if all(kind in _READS for kind, _, _ in statements):
+            return
+        if writes is not None and len(statements) == 1 and statements[0][0] in _DML:
+            self._engine.data_changed(writes)
+        else:
+            self._engine.data_changed()
 
     def _track_transactions(self, statements) -> None:
         for kind, keyword, _ in statements:
@@ -298,13 +317,13 @@ class Session:
         return Result(columns, rows, len(rows), kind)
 
     def insert_many(self, sql: str, rows: Sequence[Sequence[Any]],
-                    types: Sequence[str]) -> int | None:
+                    types: Sequence[str], *, writes: tuple[str, str] | None = None) -> int | None:
         """Run ``sql``, an ``INSERT ... VALUES`` of one row with placeholders ``$1..$n`` of
         DuckDB types ``types``, for every parameter row of ``rows`` in ONE statement
         (``translate.bulk_insert_sql``): all rows go in, or none (the statement fails as a
         whole, raising an EngineError, and nothing is inserted). Returns the rows inserted;
         None, having run nothing, when ``sql`` is not of that form or a row has not
-        ``len(types)`` values: run the rows one by one then."""
+        ``len(types)`` values: run the rows one by one then. ``writes``: see :meth:`execute`."""
         from dbapi_conformance.mockservers.engine.translate import bulk_insert_sql
 
         if not rows or any(len(row) != len(types) for row in rows):
@@ -312,7 +331,8 @@ class Session:
         text = bulk_insert_sql(sql, tuple(types))
         if text is None:
             return None
-        return self.execute(text, [list(column) for column in zip(*rows)]).rowcount
+        return self.execute(text, [list(column) for column in zip(*rows)],
+                            writes=writes).rowcount
 
     @property
     def projection_stats(self) -> tuple[int, int]:
