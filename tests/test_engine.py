@@ -917,24 +917,46 @@ def test_data_version_moves_after_every_statement_that_may_write(engine, session
     session.execute("SELECT $1", [1], project={"INTEGER": "{}"})
     assert not moved()
     # a write that names its table moves that table's version only
-    session.execute("INSERT INTO dv VALUES (1, 'a')", writes=t)
+    session.execute("INSERT INTO dv VALUES (1, 'a')", writes=[t])
     assert moved()
     before = engine.data_version(other)
-    session.execute("UPDATE dv SET v = 'b'", writes=t)
+    session.execute("UPDATE dv SET v = 'b'", writes=[t])
     assert moved() and engine.data_version(other) == before
     assert session.insert_many("INSERT INTO dv VALUES ($1, $2)", [(2, "c"), (3, "d")],
-                               ["INTEGER", "VARCHAR"], writes=t) == 2
+                               ["INTEGER", "VARCHAR"], writes=[t]) == 2
     assert moved() and engine.data_version(other) == before
     # a failed write moves it too (nothing tells what it did before failing)
     with pytest.raises(errors.ConstraintViolation):
-        session.execute("INSERT INTO dv VALUES (1, 'again')", writes=t)
+        session.execute("INSERT INTO dv VALUES (1, 'again')", writes=[t])
     assert moved()
     # any other statement moves every table's
     session.execute("DELETE FROM dv WHERE id = 3")
     assert moved()
     session.execute("ALTER TABLE dv ADD COLUMN w INTEGER")
     assert moved()
-    session.execute("INSERT INTO dw VALUES (1); INSERT INTO dw VALUES (2)", writes=other)
+    session.execute("INSERT INTO dw VALUES (1); INSERT INTO dw VALUES (2)", writes=[other])
     assert moved()
-    engine.ensure_schema("elsewhere")
+    # DDL that names its tables moves theirs only
+    session.execute("CREATE TABLE dx (id INTEGER)", writes=[("main", "dx")])
+    assert not moved() and moved(("main", "dx"))
+    session.execute("ALTER TABLE dv ADD COLUMN x INTEGER", writes=[t])
     assert moved()
+    # inside a transaction: again at its end, for every table if one write was not named
+    before = engine.data_version(other)
+    session.execute("BEGIN")
+    session.execute("UPDATE dv SET v = 'e'", writes=[t])
+    assert moved()
+    session.execute("COMMIT")
+    assert moved() and engine.data_version(other) == before
+    session.execute("BEGIN")
+    session.execute("UPDATE dv SET v = 'f'", writes=[t])
+    assert moved()
+    before = engine.data_version(other)
+    session.execute("UPDATE dw SET id = 3")
+    assert moved()
+    session.execute("COMMIT")
+    assert moved() and engine.data_version(other) != before
+    engine.ensure_schema("elsewhere")  # no table written
+    assert not moved()
+    engine.load_rows("elsewhere", "lr", "a INTEGER", [(1,)])
+    assert not moved() and moved(("elsewhere", "lr"))

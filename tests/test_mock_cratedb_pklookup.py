@@ -159,11 +159,14 @@ def test_each_kind_of_write_is_seen_by_the_next_lookup(twins, tmp_path):
     twins.both(f"CREATE TABLE {name} (id INT PRIMARY KEY, v INT, w TEXT)")
     twins.both(f"INSERT INTO {name} (id, v, w) VALUES (60, 6, 'new')")
     assert twins.lookup(q, [60]) == [[6, "new"]]
-    other = next(_names)  # writes to another table leave this one's snapshot alone
-    twins.both(f"CREATE TABLE {other} (id INT PRIMARY KEY)")
+    # writes to another table, DDL included, leave this one's snapshot alone
     twins.lookup(q, [60])
     builds = twins.fast.pk_index.builds
+    other = next(_names)
+    twins.both(f"CREATE TABLE {other} (id INT PRIMARY KEY)")
     twins.both(f"INSERT INTO {other} (id) VALUES (?)", bulk_args=[[1], [2]])
+    twins.both(f"ALTER TABLE {other} ADD COLUMN v TEXT")
+    twins.both(f"DROP TABLE {other}")
     assert twins.lookup(q, [60]) == [[6, "new"]]
     assert twins.fast.pk_index.builds == builds
 

@@ -34,7 +34,7 @@ from dbapi_conformance.drivers.wire.cratedb import (
 )
 from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb import udf, users
-from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
+from dbapi_conformance.mockservers.cratedb.catalog import META_TABLES, Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
 from dbapi_conformance.mockservers.cratedb.copy import run_copy
@@ -48,7 +48,7 @@ from dbapi_conformance.mockservers.cratedb.statements import (
     not_a_statement,
     number_qmarks,
 )
-from dbapi_conformance.mockservers.cratedb.systables import NodeInfo, shards_view
+from dbapi_conformance.mockservers.cratedb.systables import SHARDS_VIEW, NodeInfo, shards_view
 from dbapi_conformance.mockservers.cratedb.translate import DYNAMIC, Prepared, Translator, parse
 from dbapi_conformance.mockservers.cratedb.values import (
     PROJECT,
@@ -222,17 +222,21 @@ class CrateSession:
         if schema is not None:
             self.ctx.engine.ensure_schema(schema)
         session = self.engine_session
+        # the tables these statements may write (Engine.data_version): the relations
+        # changed and the catalog's own; not known without either relation
+        touched = [(r.storage, r.name) for r in (add, drop) if r is not None]
+        writes = touched + META_TABLES if touched else None
         session.begin()
         count = -1
         try:
             for sql, params in statements:
-                count = session.execute(sql, params).rowcount
+                count = session.execute(sql, params, writes=writes).rowcount
             if drop is not None:
                 for sql, params in self.catalog.forget_statements(drop.schema, drop.name):
-                    session.execute(sql, params)
+                    session.execute(sql, params, writes=META_TABLES)
             if add is not None:
                 for sql, params in self.catalog.persist_statements(add):
-                    session.execute(sql, params)
+                    session.execute(sql, params, writes=META_TABLES)
             session.commit()
         except BaseException:
             if session.in_transaction:
@@ -243,7 +247,7 @@ class CrateSession:
         if add is not None:
             self.catalog.add(add)
         if self.ctx.node is not None and (add is not None or drop is not None):
-            session.execute(shards_view(self.catalog, self.ctx.node))
+            session.execute(shards_view(self.catalog, self.ctx.node), writes=[SHARDS_VIEW])
         if self.ctx.refresh is not None:
             self.ctx.refresh.on_ddl(session, add, drop)
         return count
@@ -395,7 +399,7 @@ class CrateSession:
         if refresh is not None and prepared.searched != []:
             refresh.before_search(self.engine_session, prepared.searched)
         target = prepared.target
-        writes = (target.storage, target.name) if (
+        writes = [(target.storage, target.name)] if (
             prepared.kind != "select" and target is not None) else None
         res = self._retrying(lambda: self.engine_session.execute(
             prepared.sql, params, project=PROJECT, writes=writes))
@@ -514,7 +518,7 @@ class CrateSession:
                 target = prepared.target
                 count = self._retrying(lambda: self.engine_session.insert_many(
                     prepared.sql, chunk, types,
-                    writes=(target.storage, target.name) if target is not None else None))
+                    writes=[(target.storage, target.name)] if target is not None else None))
             except eng.EngineError:  # some item fails: find which, half by half
                 half = len(chunk) // 2
                 self._bulk_chunk(prepared, chunk[:half], types, results)

@@ -212,6 +212,9 @@ class PkIndex:
             lookup.columns = list(columns)
         table = lookup.table
         version = self.engine.data_version(table)
+        snap = self._snapshots.get(table)
+        if snap is not None and snap.version == version:
+            return  # current: it answers from now on (the statement was new to it)
         with self._lock:
             costs = self._costs.get(table)
             if costs is None:
