@@ -313,7 +313,7 @@ class CrateSession:
         rows = index.get(prepared.lookup, params)
         if rows is None:
             return None
-        return self._handle(request, types, error_trace, (prepared, rows))
+        return self._handle(request, types, error_trace, (stmt, prepared, rows))
 
     def _handle(self, request: SQLRequest, types: bool, error_trace: bool,
                 answer: tuple | None = None) -> tuple[int, bytes]:
@@ -323,7 +323,8 @@ class CrateSession:
         try:
             if len(request.stmt) > self.ctx.max_statement_length:
                 raise too_large()
-            stmt = self.ctx.statements.split(request.stmt)
+            stmt = (answer[0] if answer is not None
+                    else self.ctx.statements.split(request.stmt))
             kind = classify(stmt.words[:3])
             if stmt.depth > self.ctx.max_expression_depth:
                 raise too_large()
@@ -331,9 +332,7 @@ class CrateSession:
                 results = self._bulk(stmt, request.bulk_args)
                 return 200, encode_bulk(results, _ms(start))
             if answer is not None:  # answer_now: rows from a snapshot
-                prepared, rows = answer
-                outcome = self._result(prepared, Result(prepared.lookup.columns, rows,
-                                                        len(rows), "SELECT"), request.args)
+                outcome = self._snapshot_result(answer[1], answer[2])
             else:
                 outcome = self._single(stmt, request.args)
             if outcome.cols is None:
@@ -418,17 +417,44 @@ class CrateSession:
         if index is not None and not session.in_transaction:
             rows = index.get(lookup, params)
             if rows is not None:
-                return self._result(prepared, Result(lookup.columns, rows, len(rows),
-                                                     "SELECT"), args)
+                return self._snapshot_result(prepared, rows)
         start = time.perf_counter()
         res = self._retrying(lambda: session.execute(prepared.sql, params, project=PROJECT))
         if index is not None and not session.in_transaction:
             index.ran(session, lookup, res.columns, time.perf_counter() - start, PROJECT)
         return self._result(prepared, res, args)
 
+    def _snapshot_result(self, prepared: Prepared, rows: list[tuple]) -> Outcome:
+        """:meth:`_result` of rows from a snapshot: their columns are those DuckDB gave
+        for the statement (PkLookup.columns), so their types and encoders are worked out
+        once (plain table columns: nothing in them depends on the request's values)."""
+        lookup = prepared.lookup
+        columns = lookup.columns
+        shape = lookup.shape
+        if shape is None or shape[0] is not columns:
+            types = self._result_types(prepared, columns, ())
+            if any(t is DYNAMIC for t in types):  # guessed from the values each time
+                return self._result(prepared, Result(columns, rows, len(rows), "SELECT"))
+            shape = lookup.shape = (columns, [c.name for c in columns], types, [
+                column_encoder(c.type_name, t) for c, t in zip(columns, types)])
+        _, names, types, encoders = shape
+        out = encode_rows(rows, encoders)
+        return Outcome(len(out), names, list(types), out)
+
     def _result(self, prepared: Prepared, res, args: list = ()) -> Outcome:
+        types = self._result_types(prepared, res.columns, args)
+        rows = encode_rows(res.rows, [column_encoder(c.type_name, t)
+                                      for c, t in zip(res.columns, types)])
+        for i, t in enumerate(types):
+            if t is DYNAMIC:
+                types[i] = guess_type(row[i] for row in rows)
+        return Outcome(len(rows), [c.name for c in res.columns], types, rows)
+
+    @staticmethod
+    def _result_types(prepared: Prepared, columns, args) -> list[CrateType]:
+        """The CrateDB type of each result column (DYNAMIC: to be guessed from values)."""
         types: list[CrateType] = []
-        for i, column in enumerate(res.columns):
+        for i, column in enumerate(columns):
             t = None
             if prepared.out_types is not None and i < len(prepared.out_types):
                 t = prepared.out_types[i]
@@ -439,12 +465,7 @@ class CrateSession:
             elif t is None or not _compatible(t, column):
                 t = from_duckdb_type(_full_type(column))
             types.append(t)
-        rows = encode_rows(res.rows, [column_encoder(c.type_name, t)
-                                      for c, t in zip(res.columns, types)])
-        for i, t in enumerate(types):
-            if t is DYNAMIC:
-                types[i] = guess_type(row[i] for row in rows)
-        return Outcome(len(rows), [c.name for c in res.columns], types, rows)
+        return types
 
     def _explain(self, stmt: Statement, args: list) -> Outcome:
         inner = stmt.toks[1:]

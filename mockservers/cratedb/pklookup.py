@@ -69,6 +69,8 @@ class PkLookup:
     columns: list[Column] | None = None
     #: (snapshot, positions of the outputs in its rows, key types) once checked
     bound: tuple | None = None
+    #: (columns, result names, CrateDB types, encoders) of the answers (handler.py)
+    shape: tuple | None = None
 
 
 def _unparen(e: exp.Expression) -> exp.Expression:
