@@ -362,3 +362,61 @@ def test_concurrent_writers_and_readers_never_see_a_stale_row(fast):
         assert cur.fetchall() == [[15, f"r{i}"]]
     assert fast.pk_index.hits > hits
     setup.close()
+
+
+def test_pipelined_requests_are_answered_in_order_from_snapshots_and_duckdb(fast):
+    """Requests sent back to back on one connection, some answered on the event loop from
+    a snapshot and some by DuckDB on a worker, all in one write or one request per
+    write: every answer comes, in order."""
+    import socket
+    from urllib.parse import urlsplit
+
+    conn = client.connect(fast.url, timeout=10)
+    name = next(_names)
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {name} (id INT PRIMARY KEY, v TEXT)")
+    cur.execute(f"INSERT INTO {name} (id, v) SELECT g, 'v' || g FROM "
+                "generate_series(0, 9) AS t(g)")
+    for _ in range(2):  # the second is answered from a snapshot
+        cur.execute(f"SELECT v FROM {name} WHERE id = ?", [0])
+    conn.close()
+    requests, expected = [], []
+    for i in range(30):
+        if i % 3 == 2:
+            body = orjson.dumps({"stmt": f"SELECT count(*) FROM {name} WHERE id <= ?",
+                                 "args": [i % 10]})
+            expected.append([[i % 10 + 1]])
+        else:
+            body = orjson.dumps({"stmt": f"SELECT v FROM {name} WHERE id = ?",
+                                 "args": [i % 10]})
+            expected.append([[f"v{i % 10}"]])
+        requests.append(b"POST /_sql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    url = urlsplit(fast.url)
+    hits = fast.pk_index.hits
+    for together in (True, False):
+        s = socket.create_connection((url.hostname, url.port), timeout=10)
+        try:
+            if together:
+                s.sendall(b"".join(requests))
+            else:
+                for r in requests:
+                    s.sendall(r)
+            data, answers = b"", []
+            while len(answers) < len(requests):
+                head, sep, rest = data.partition(b"\r\n\r\n")
+                if sep:
+                    length = int([h for h in head.split(b"\r\n") if h.lower().startswith(
+                        b"content-length:")][0].split(b":")[1])
+                    if len(rest) >= length:
+                        assert head.startswith(b"HTTP/1.1 200 ")
+                        answers.append(json.loads(rest[:length])["rows"])
+                        data = rest[length:]
+                        continue
+                chunk = s.recv(65536)
+                assert chunk, f"connection closed after {len(answers)} answers"
+                data += chunk
+        finally:
+            s.close()
+        assert answers == expected
+    assert fast.pk_index.hits >= hits + 40

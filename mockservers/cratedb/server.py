@@ -164,6 +164,28 @@ class _Protocol(web_protocol.RequestHandler):
         self._max_msg_queue_size = 1
         self._msg_queue_resume_size = 0
 
+    # aiohttp holds the transport while a parsed request waits for its handler (the queue
+    # limit above is 1), which for the common client, one request and then its answer,
+    # means two epoll calls per request for nothing. The hold here starts only when bytes
+    # arrive while a request waits (a pipelining client): at most one more read is kept.
+    _held = False  # the transport is paused for the waiting request
+
+    def _pause_reading_for_buffer(self) -> None:
+        self._buffer_paused = True
+
+    def _resume_reading_for_buffer(self) -> None:
+        self._buffer_paused = False
+        if self._held:
+            self._held = False
+            if not self._reading_paused:
+                self._resume_transport_reading()
+
+    def data_received(self, data: bytes) -> None:
+        if data and self._buffer_paused and not self._held:
+            self._held = True
+            self._pause_transport_reading()
+        super().data_received(data)
+
     def handle_error(self, request, status: int = 500, exc=None, message=None):
         if isinstance(exc, http_exceptions.HttpProcessingError):
             # Netty's HttpObjectDecoder turns a request it cannot decode into
