@@ -21,7 +21,7 @@ import pytest
 import urllib3
 from crate import client
 
-from dbapi_conformance.mockservers.cratedb import MockServer, systables
+from dbapi_conformance.mockservers.cratedb import MockServer, pklookup, systables
 from dbapi_conformance.mockservers.cratedb.catalog import Catalog
 from dbapi_conformance.mockservers.cratedb.handler import (
     ENGINE_SETTINGS,
@@ -272,7 +272,7 @@ def test_jobs_log_lists_lookups_answered_from_a_snapshot(fast):
         conn.close()
 
 
-def test_tables_past_the_row_limit_are_not_snapshotted(fast):
+def test_tables_past_the_row_or_size_limit_are_not_snapshotted(fast):
     conn = client.connect(fast.url, timeout=10)
     index = fast.pk_index
     try:
@@ -287,8 +287,22 @@ def test_tables_past_the_row_limit_are_not_snapshotted(fast):
             cur.execute(f"SELECT v FROM {name} WHERE id = ?", [i])
             assert cur.fetchall() == [[i * 2]]
         assert index.builds == builds
-    finally:
         index.max_rows = 500_000
+        index.max_bytes = 50 * 1000  # 50 rows of 1,000-character texts are more
+        cur.execute(f"ALTER TABLE {name} ADD COLUMN t TEXT")
+        cur.execute(f"UPDATE {name} SET t = repeat('x', 1000)")
+        for i in (1, 25, 50, 1):
+            cur.execute(f"SELECT v, t FROM {name} WHERE id = ?", [i])
+            assert cur.fetchall() == [[i * 2, "x" * 1000]]
+        assert index.builds == builds
+        index.max_bytes = 10 * 1024 * 1024
+        cur.execute(f"UPDATE {name} SET v = v + 0 WHERE id = 1")  # tried again once written
+        for i in (1, 25, 50, 1):
+            cur.execute(f"SELECT v, t FROM {name} WHERE id = ?", [i])
+            assert cur.fetchall() == [[i * 2, "x" * 1000]]
+        assert index.builds == builds + 1
+    finally:
+        index.max_rows, index.max_bytes = pklookup.MAX_ROWS, pklookup.MAX_BYTES
         conn.close()
 
 

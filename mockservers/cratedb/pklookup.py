@@ -23,8 +23,10 @@ DuckDB answers each lookup while taking a snapshot would not pay off: a table's 
 taken once the lookups of its current version have cost DuckDB as much time as its last
 snapshot took (a guess of ``_FIRST_BUILD`` seconds at first), so a table written between
 every few reads costs at most about twice what DuckDB alone would. Snapshots hold at most
-``max_rows`` rows in all (the least recently used go first; a larger table is not
-snapshotted); answering from one is a dict lookup, cheap enough to run on the event loop.
+``max_rows`` rows and about ``max_bytes`` bytes in all (the size is estimated from a sample
+of the table before it is read; the snapshots taken longest ago go first; a table larger than
+either is not snapshotted); answering from one is a dict lookup, cheap enough to run on the
+event loop.
 
 Keys are matched as DuckDB compares them only where that is plain equality of Python
 values: integer columns with an int parameter, VARCHAR columns with a str; any other
@@ -33,6 +35,7 @@ pairing (a text value for an integer key, a float...) runs in DuckDB, whose cast
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -45,10 +48,13 @@ from dbapi_conformance.mockservers.cratedb import syscols
 from dbapi_conformance.mockservers.cratedb.catalog import Relation
 from dbapi_conformance.mockservers.engine import Column, quote_ident
 
-__all__ = ["PkLookup", "PkIndex", "plan", "MAX_ROWS"]
+__all__ = ["PkLookup", "PkIndex", "plan", "MAX_ROWS", "MAX_BYTES"]
 
 #: Rows all snapshots of one server may hold together.
 MAX_ROWS = 500_000
+#: Bytes (estimated) all snapshots of one server may hold together.
+MAX_BYTES = 128 * 1024 * 1024
+_SAMPLE = 200  # rows whose size tells a table's
 _FIRST_BUILD = 0.02  # seconds of DuckDB lookups before a table's first snapshot
 _KEY_TYPES = {"TINYINT": int, "SMALLINT": int, "INTEGER": int, "BIGINT": int,
               "VARCHAR": str}
@@ -146,6 +152,7 @@ class _Snapshot:
     pk: tuple[str, ...]  # the key's columns, in the order of its values
     columns: list[Column]
     rows: dict[tuple, tuple]
+    size: int  # bytes, estimated
 
 
 @dataclass
@@ -165,13 +172,15 @@ class PkIndex:
     thread may look up; snapshots are taken on the worker thread of the session whose
     lookup made them pay off, one table at a time.
 
-    ``max_rows``: rows all snapshots hold together. ``pay_off``: how much DuckDB time the
-    lookups of a table's version must have cost, as a fraction of what its last snapshot
-    took, before a snapshot of it is taken (0: at once, after one lookup in DuckDB).
+    ``max_rows``, ``max_bytes``: rows and (estimated) bytes all snapshots hold together.
+    ``pay_off``: how much DuckDB time the lookups of a table's version must have cost, as a
+    fraction of what its last snapshot took, before a snapshot of it is taken (0: at once,
+    after one lookup in DuckDB).
     ``hits`` counts the lookups snapshots answered, ``builds`` the snapshots taken."""
 
     engine: object
     max_rows: int = MAX_ROWS
+    max_bytes: int = MAX_BYTES
     pay_off: float = 1.0
     hits: int = 0
     builds: int = 0
@@ -239,7 +248,14 @@ class PkIndex:
         name = f"{quote_ident(table[0])}.{quote_ident(table[1])}"
         start = time.perf_counter()
         version = self.engine.data_version(table)  # before the read: see the module doc
-        if session.execute(f"SELECT count(*) FROM {name}").rows[0][0] > self.max_rows:
+        count = session.execute(f"SELECT count(*) FROM {name}").rows[0][0]
+        if count > self.max_rows:
+            costs.too_big = version
+            return
+        sample = session.execute(f"SELECT * FROM {name} USING SAMPLE {_SAMPLE} ROWS",
+                                 project=project).rows
+        size = count * sum(map(_size, sample)) // max(len(sample), 1)
+        if size > self.max_bytes:
             costs.too_big = version
             return
         res = session.execute(f"SELECT * FROM {name}", project=project)
@@ -259,20 +275,31 @@ class PkIndex:
                 costs.too_big = version
                 return
             rows[key] = row
-        snap = _Snapshot(version, lookup.pk, res.columns, rows)
+        snap = _Snapshot(version, lookup.pk, res.columns, rows, size)
         self.builds += 1
         costs.build = max(time.perf_counter() - start, _FIRST_BUILD / 10)
         with self._lock:
             self._snapshots[table] = snap
             self._snapshots.move_to_end(table)
-            total = 0
+            rows_held = bytes_held = 0
             for key in reversed(list(self._snapshots)):  # newest first; evict the rest
                 other = self._snapshots[key]
-                total += len(other.rows)
-                if total > self.max_rows or (
-                        key != table and self.engine.data_version(key) != other.version):
+                if (rows_held + len(other.rows) > self.max_rows
+                        or bytes_held + other.size > self.max_bytes
+                        or self.engine.data_version(key) != other.version):
                     del self._snapshots[key]
-                    total -= len(other.rows)
+                    continue
+                rows_held += len(other.rows)
+                bytes_held += other.size
+
+
+def _size(value) -> int:
+    """Bytes ``value`` (a row, or a value in one) takes in Python, roughly."""
+    if value.__class__ in (tuple, list):
+        return sys.getsizeof(value) + sum(map(_size, value))
+    if value.__class__ is dict:
+        return sys.getsizeof(value) + sum(_size(k) + _size(v) for k, v in value.items())
+    return sys.getsizeof(value)
 
 
 def _bind(lookup: PkLookup, snap: _Snapshot) -> tuple[list[int] | None, list[type] | None]:
