@@ -47,6 +47,7 @@ from sqlglot import exp
 from dbapi_conformance.mockservers.cratedb import syscols
 from dbapi_conformance.mockservers.cratedb.catalog import Relation
 from dbapi_conformance.mockservers.engine import Column, quote_ident
+from dbapi_conformance.mockservers.engine.errors import EngineError
 
 __all__ = ["PkLookup", "PkIndex", "plan", "MAX_ROWS", "MAX_BYTES"]
 
@@ -239,6 +240,8 @@ class PkIndex:
             self._building.add(table)
         try:
             self._take(session, lookup, costs, project)
+        except EngineError:
+            pass  # dropped meanwhile, interrupted...: the lookup's own answer stands
         finally:
             with self._lock:
                 self._building.discard(table)
