@@ -292,7 +292,8 @@ class CrateSession:
         server may run it on its event loop; None, having done nothing, for any other
         request (also one whose statement or translation is not cached yet)."""
         index = self.ctx.pk_index
-        if index is None or request.bulk_args is not None or self.cancelled:
+        if index is None or request.bulk_args is not None or self.cancelled or (
+                self._engine_session is not None and self._engine_session.in_transaction):
             return None
         text = request.stmt
         if len(text) > self.ctx.statements.max_text:
