@@ -899,3 +899,64 @@ def test_statement_kinds_of_a_long_text_are_not_kept(session):
     assert sql not in session_module._statement_cache
     assert session.execute("SELECT 7 AS n").rows == [(7,)]
     assert "SELECT 7 AS n" in session_module._statement_cache
+
+
+def test_data_version_moves_after_every_statement_that_may_write(engine, session):
+    session.execute("CREATE TABLE dv (id INTEGER PRIMARY KEY, v VARCHAR)")
+    session.execute("CREATE TABLE dw (id INTEGER)")
+    t, other = ("main", "dv"), ("main", "dw")
+    seen = [engine.data_version(t)]
+
+    def moved(table=t) -> bool:
+        now = engine.data_version(table)
+        changed = now != seen[-1]
+        seen.append(now)
+        return changed
+
+    session.execute("SELECT * FROM dv")
+    session.execute("SELECT $1", [1], project={"INTEGER": "{}"})
+    assert not moved()
+    # a write that names its table moves that table's version only
+    session.execute("INSERT INTO dv VALUES (1, 'a')", writes=[t])
+    assert moved()
+    before = engine.data_version(other)
+    session.execute("UPDATE dv SET v = 'b'", writes=[t])
+    assert moved() and engine.data_version(other) == before
+    assert session.insert_many("INSERT INTO dv VALUES ($1, $2)", [(2, "c"), (3, "d")],
+                               ["INTEGER", "VARCHAR"], writes=[t]) == 2
+    assert moved() and engine.data_version(other) == before
+    # a failed write moves it too (nothing tells what it did before failing)
+    with pytest.raises(errors.ConstraintViolation):
+        session.execute("INSERT INTO dv VALUES (1, 'again')", writes=[t])
+    assert moved()
+    # any other statement moves every table's
+    session.execute("DELETE FROM dv WHERE id = 3")
+    assert moved()
+    session.execute("ALTER TABLE dv ADD COLUMN w INTEGER")
+    assert moved()
+    session.execute("INSERT INTO dw VALUES (1); INSERT INTO dw VALUES (2)", writes=[other])
+    assert moved()
+    # DDL that names its tables moves theirs only
+    session.execute("CREATE TABLE dx (id INTEGER)", writes=[("main", "dx")])
+    assert not moved() and moved(("main", "dx"))
+    session.execute("ALTER TABLE dv ADD COLUMN x INTEGER", writes=[t])
+    assert moved()
+    # inside a transaction: again at its end, for every table if one write was not named
+    before = engine.data_version(other)
+    session.execute("BEGIN")
+    session.execute("UPDATE dv SET v = 'e'", writes=[t])
+    assert moved()
+    session.execute("COMMIT")
+    assert moved() and engine.data_version(other) == before
+    session.execute("BEGIN")
+    session.execute("UPDATE dv SET v = 'f'", writes=[t])
+    assert moved()
+    before = engine.data_version(other)
+    session.execute("UPDATE dw SET id = 3")
+    assert moved()
+    session.execute("COMMIT")
+    assert moved() and engine.data_version(other) != before
+    engine.ensure_schema("elsewhere")  # no table written
+    assert not moved()
+    engine.load_rows("elsewhere", "lr", "a INTEGER", [(1,)])
+    assert not moved() and moved(("elsewhere", "lr"))

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, parse_type_name
 
-__all__ = ["Column", "Index", "Relation", "Catalog", "META_SCHEMA", "SYSTEM_SCHEMAS"]
+__all__ = ["Column", "Index", "Relation", "Catalog", "META_SCHEMA", "META_TABLES",
+           "SYSTEM_SCHEMAS"]
 
 META_SCHEMA = "_crate_meta"
 
@@ -111,6 +112,10 @@ _META_DDL = [
     f"CREATE TABLE IF NOT EXISTS {META_SCHEMA}.indexes (schema_name VARCHAR, table_name VARCHAR,"
     " index_name VARCHAR, method VARCHAR, columns VARCHAR[], analyzer VARCHAR)",
 ]
+
+
+#: (schema, name) of the tables the catalog is persisted in (_META_DDL)
+META_TABLES = [(META_SCHEMA, "tables"), (META_SCHEMA, "columns"), (META_SCHEMA, "indexes")]
 
 
 class Catalog:

@@ -34,12 +34,13 @@ from dbapi_conformance.drivers.wire.cratedb import (
 )
 from dbapi_conformance.mockservers.cratedb import errors as cerr
 from dbapi_conformance.mockservers.cratedb import udf, users
-from dbapi_conformance.mockservers.cratedb.catalog import Catalog, Relation
+from dbapi_conformance.mockservers.cratedb.catalog import META_TABLES, Catalog, Relation
 from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, from_duckdb_type
 from dbapi_conformance.mockservers.cratedb.commands import Outcome, run_command
 from dbapi_conformance.mockservers.cratedb.copy import run_copy
 from dbapi_conformance.mockservers.cratedb.live import Jobs, classify
 from dbapi_conformance.mockservers.cratedb.live import refresh as refresh_live
+from dbapi_conformance.mockservers.cratedb.pklookup import PkIndex, PkLookup
 from dbapi_conformance.mockservers.cratedb.refresh import Refresher
 from dbapi_conformance.mockservers.cratedb.statements import (
     Statement,
@@ -47,16 +48,16 @@ from dbapi_conformance.mockservers.cratedb.statements import (
     not_a_statement,
     number_qmarks,
 )
-from dbapi_conformance.mockservers.cratedb.systables import NodeInfo, shards_view
+from dbapi_conformance.mockservers.cratedb.systables import SHARDS_VIEW, NodeInfo, shards_view
 from dbapi_conformance.mockservers.cratedb.translate import DYNAMIC, Prepared, Translator, parse
 from dbapi_conformance.mockservers.cratedb.values import (
     PROJECT,
     column_encoder,
-    convert_param,
     encode_rows,
     guess_type,
     param_converter,
 )
+from dbapi_conformance.mockservers.engine import Result
 from dbapi_conformance.mockservers.engine import errors as eng
 
 __all__ = ["ServerContext", "CrateSession", "ENGINE_SETTINGS", "MAX_STATEMENT_LENGTH",
@@ -107,6 +108,18 @@ class ServerContext:
     cache: OrderedDict = field(default_factory=OrderedDict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
     statements: StatementCache = field(default_factory=StatementCache)
+    #: primary-key lookups from table snapshots (pklookup.py); None: always DuckDB
+    pk_index: PkIndex | None = None
+    pk_lookups: bool = True
+
+    def __post_init__(self):
+        if self.pk_index is None and self.pk_lookups:
+            self.pk_index = PkIndex(self.engine)
+
+    def peek(self, key):
+        """What :meth:`cached` holds for ``key``, or None; builds nothing."""
+        with self.cache_lock:
+            return self.cache.get(key)
 
     def cached(self, key, build):
         with self.cache_lock:
@@ -209,17 +222,21 @@ class CrateSession:
         if schema is not None:
             self.ctx.engine.ensure_schema(schema)
         session = self.engine_session
+        # the tables these statements may write (Engine.data_version): the relations
+        # changed and the catalog's own; not known without either relation
+        touched = [(r.storage, r.name) for r in (add, drop) if r is not None]
+        writes = touched + META_TABLES if touched else None
         session.begin()
         count = -1
         try:
             for sql, params in statements:
-                count = session.execute(sql, params).rowcount
+                count = session.execute(sql, params, writes=writes).rowcount
             if drop is not None:
                 for sql, params in self.catalog.forget_statements(drop.schema, drop.name):
-                    session.execute(sql, params)
+                    session.execute(sql, params, writes=META_TABLES)
             if add is not None:
                 for sql, params in self.catalog.persist_statements(add):
-                    session.execute(sql, params)
+                    session.execute(sql, params, writes=META_TABLES)
             session.commit()
         except BaseException:
             if session.in_transaction:
@@ -230,7 +247,7 @@ class CrateSession:
         if add is not None:
             self.catalog.add(add)
         if self.ctx.node is not None and (add is not None or drop is not None):
-            session.execute(shards_view(self.catalog, self.ctx.node))
+            session.execute(shards_view(self.catalog, self.ctx.node), writes=[SHARDS_VIEW])
         if self.ctx.refresh is not None:
             self.ctx.refresh.on_ddl(session, add, drop)
         return count
@@ -268,21 +285,57 @@ class CrateSession:
         finally:
             self._limits = None
 
-    def _handle(self, request: SQLRequest, types: bool, error_trace: bool) -> tuple[int, bytes]:
+    def answer_now(self, request: SQLRequest, types: bool,
+                   error_trace: bool) -> tuple[int, bytes] | None:
+        """:meth:`handle` for a request a table snapshot answers (pklookup.py) with work
+        known in advance to be small (a few dict lookups, one row to encode), so that the
+        server may run it on its event loop; None, having done nothing, for any other
+        request (also one whose statement or translation is not cached yet)."""
+        index = self.ctx.pk_index
+        if index is None or request.bulk_args is not None or self.cancelled or (
+                self._engine_session is not None and self._engine_session.in_transaction):
+            return None
+        text = request.stmt
+        if len(text) > self.ctx.statements.max_text:
+            return None
+        stmt = self.ctx.statements.peek(text)
+        if (stmt is None or not stmt.toks or stmt.words[0] != "SELECT"
+                or stmt.depth > self.ctx.max_expression_depth):
+            return None
+        args = request.args
+        prepared = self.ctx.peek((stmt.text, self.schema, self.user, len(args),
+                                  self.catalog.generation))
+        if prepared is None or prepared.lookup is None:
+            return None
+        try:
+            params = self._params(prepared, args)
+        except Exception:  # noqa: BLE001 - the worker path words the error
+            return None
+        rows = index.get(prepared.lookup, params)
+        if rows is None:
+            return None
+        return self._handle(request, types, error_trace, (stmt, prepared, rows))
+
+    def _handle(self, request: SQLRequest, types: bool, error_trace: bool,
+                answer: tuple | None = None) -> tuple[int, bytes]:
         start = time.perf_counter()
         job = self.ctx.jobs.start(request.stmt, self.user, self.session_id)
         kind, failure = "UNDEFINED", None
         try:
             if len(request.stmt) > self.ctx.max_statement_length:
                 raise too_large()
-            stmt = self.ctx.statements.split(request.stmt)
+            stmt = (answer[0] if answer is not None
+                    else self.ctx.statements.split(request.stmt))
             kind = classify(stmt.words[:3])
             if stmt.depth > self.ctx.max_expression_depth:
                 raise too_large()
             if request.bulk_args is not None:
                 results = self._bulk(stmt, request.bulk_args)
                 return 200, encode_bulk(results, _ms(start))
-            outcome = self._single(stmt, request.args)
+            if answer is not None:  # answer_now: rows from a snapshot
+                outcome = self._snapshot_result(answer[1], answer[2])
+            else:
+                outcome = self._single(stmt, request.args)
             if outcome.cols is None:
                 return 200, encode_rowcount(outcome.rowcount, _ms(start), types)
             col_types = [t.col_type for t in outcome.types] if types else None
@@ -328,27 +381,81 @@ class CrateSession:
 
     @staticmethod
     def _params(prepared: Prepared, args: list) -> list:
-        return [convert_param(args[i], prepared.hints.get(i)) for i in prepared.order]
+        converters = prepared.converters
+        if converters is None:  # param_converter: convert_param, quicker for common values
+            converters = prepared.converters = [
+                (i, param_converter(prepared.hints.get(i))) for i in prepared.order]
+        return [convert(args[i]) for i, convert in converters]
 
     def _execute(self, prepared: Prepared, params: list, args: list = ()) -> Outcome:
         if prepared.live:
             refresh_live(self, prepared.live)
         if self.cancelled:
             raise _killed()
+        lookup = prepared.lookup
+        if lookup is not None:
+            return self._lookup(prepared, lookup, params, args)
         refresh = self.ctx.refresh
         if refresh is not None and prepared.searched != []:
             refresh.before_search(self.engine_session, prepared.searched)
-        res = self._retrying(lambda: self.engine_session.execute(prepared.sql, params,
-                                                                 project=PROJECT))
+        target = prepared.target
+        writes = [(target.storage, target.name)] if (
+            prepared.kind != "select" and target is not None) else None
+        res = self._retrying(lambda: self.engine_session.execute(
+            prepared.sql, params, project=PROJECT, writes=writes))
         if refresh is not None and prepared.kind != "select":
             refresh.written(prepared.target)
         if not res.columns:
             return Outcome(res.rowcount)
         return self._result(prepared, res, args)
 
+    def _lookup(self, prepared: Prepared, lookup: PkLookup, params: list,
+                args: list) -> Outcome:
+        """A primary-key lookup (pklookup.py): from the table's snapshot when it can
+        answer, else in DuckDB (which may make the snapshot worth taking)."""
+        index = self.ctx.pk_index
+        session = self.engine_session
+        if index is not None and not session.in_transaction:
+            rows = index.get(lookup, params)
+            if rows is not None:
+                return self._snapshot_result(prepared, rows)
+        start = time.perf_counter()
+        res = self._retrying(lambda: session.execute(prepared.sql, params, project=PROJECT))
+        if index is not None and not session.in_transaction:
+            index.ran(session, lookup, res.columns, time.perf_counter() - start, PROJECT)
+        return self._result(prepared, res, args)
+
+    def _snapshot_result(self, prepared: Prepared, rows: list[tuple]) -> Outcome:
+        """:meth:`_result` of rows from a snapshot: their columns are those DuckDB gave
+        for the statement (PkLookup.columns), so their types and encoders are worked out
+        once (plain table columns: nothing in them depends on the request's values)."""
+        lookup = prepared.lookup
+        columns = lookup.columns
+        shape = lookup.shape
+        if shape is None or shape[0] is not columns:
+            types = self._result_types(prepared, columns, ())
+            if any(t is DYNAMIC for t in types):  # guessed from the values each time
+                return self._result(prepared, Result(columns, rows, len(rows), "SELECT"))
+            shape = lookup.shape = (columns, [c.name for c in columns], types, [
+                column_encoder(c.type_name, t) for c, t in zip(columns, types)])
+        _, names, types, encoders = shape
+        out = encode_rows(rows, encoders)
+        return Outcome(len(out), names, list(types), out)
+
     def _result(self, prepared: Prepared, res, args: list = ()) -> Outcome:
+        types = self._result_types(prepared, res.columns, args)
+        rows = encode_rows(res.rows, [column_encoder(c.type_name, t)
+                                      for c, t in zip(res.columns, types)])
+        for i, t in enumerate(types):
+            if t is DYNAMIC:
+                types[i] = guess_type(row[i] for row in rows)
+        return Outcome(len(rows), [c.name for c in res.columns], types, rows)
+
+    @staticmethod
+    def _result_types(prepared: Prepared, columns, args) -> list[CrateType]:
+        """The CrateDB type of each result column (DYNAMIC: to be guessed from values)."""
         types: list[CrateType] = []
-        for i, column in enumerate(res.columns):
+        for i, column in enumerate(columns):
             t = None
             if prepared.out_types is not None and i < len(prepared.out_types):
                 t = prepared.out_types[i]
@@ -359,12 +466,7 @@ class CrateSession:
             elif t is None or not _compatible(t, column):
                 t = from_duckdb_type(_full_type(column))
             types.append(t)
-        rows = encode_rows(res.rows, [column_encoder(c.type_name, t)
-                                      for c, t in zip(res.columns, types)])
-        for i, t in enumerate(types):
-            if t is DYNAMIC:
-                types[i] = guess_type(row[i] for row in rows)
-        return Outcome(len(rows), [c.name for c in res.columns], types, rows)
+        return types
 
     def _explain(self, stmt: Statement, args: list) -> Outcome:
         inner = stmt.toks[1:]
@@ -435,8 +537,10 @@ class CrateSession:
             raise _killed()
         if types is not None and len(chunk) > _BULK_ONE_BY_ONE:
             try:
+                target = prepared.target
                 count = self._retrying(lambda: self.engine_session.insert_many(
-                    prepared.sql, chunk, types))
+                    prepared.sql, chunk, types,
+                    writes=[(target.storage, target.name)] if target is not None else None))
             except eng.EngineError:  # some item fails: find which, half by half
                 half = len(chunk) // 2
                 self._bulk_chunk(prepared, chunk[:half], types, results)

@@ -66,18 +66,30 @@ def classify(words: list[str]) -> str:
     return _TYPES.get(first, "SELECT" if first == "" and words else "UNDEFINED")
 
 
+_ID_LOCK = threading.Lock()
+
+
 @dataclass
 class Job:
-    """One statement: ``started`` / ``ended`` in epoch milliseconds."""
+    """One statement: ``started`` / ``ended`` in epoch milliseconds; :attr:`id` a UUID."""
 
     stmt: str
     user: str
     session_id: int
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started: int = field(default_factory=lambda: int(time.time() * 1000))
     ended: int | None = None
     error: str | None = None
     kind: str = "UNDEFINED"
+    _id: str | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        """The job id, made when first read (most jobs are never shown)."""
+        if self._id is None:
+            with _ID_LOCK:  # one id per job, whichever thread asks first
+                if self._id is None:
+                    self._id = str(uuid.uuid4())
+        return self._id
 
 
 class Jobs:
@@ -85,7 +97,7 @@ class Jobs:
 
     def __init__(self, log_size: int = JOBS_LOG_SIZE, log_chars: int = JOBS_LOG_CHARS):
         self._lock = threading.Lock()
-        self._running: dict[str, Job] = {}
+        self._running: dict[int, Job] = {}  # by id(job): the job is alive while there
         self._log: collections.deque[Job] = collections.deque()
         self._chars = 0
         self._log_size, self._log_chars = log_size, log_chars
@@ -98,14 +110,14 @@ class Jobs:
     def start(self, stmt: str, user: str, session_id: int) -> Job:
         job = Job(stmt, user, session_id)
         with self._lock:
-            self._running[job.id] = job
+            self._running[id(job)] = job
         return job
 
     def finish(self, job: Job, kind: str, error: str | None) -> None:
         """Move ``job`` to the log with its type (see :func:`classify`) and error text."""
         job.ended, job.kind, job.error = int(time.time() * 1000), kind, error
         with self._lock:
-            self._running.pop(job.id, None)
+            self._running.pop(id(job), None)
             self._log.append(job)
             self._chars += len(job.stmt)
             while self._log and (len(self._log) > self._log_size

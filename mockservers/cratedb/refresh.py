@@ -48,6 +48,12 @@ def _copy_sql(rel: Relation) -> str:
     return f"{SEARCH_CATALOG}.main.{quote_ident(_copy_name(rel))}"
 
 
+def _copy_key(rel: Relation) -> list[tuple[str, str]]:
+    # what a statement that writes only the copy writes (Engine.data_version); no user
+    # table's key: CrateDB schema names have no dots
+    return [(f"{SEARCH_CATALOG}.main", _copy_name(rel))]
+
+
 def _live_sql(rel: Relation) -> str:
     return f"{quote_ident(rel.storage)}.{quote_ident(rel.name)}"
 
@@ -86,21 +92,22 @@ class Refresher:
     def _follow(self, session, add: Relation | None, drop: Relation | None) -> None:
         if drop is not None and syscols.has_system_columns(drop) and (
                 add is None or not syscols.has_system_columns(add)):
-            session.execute(f"DROP TABLE IF EXISTS {_copy_sql(drop)}")
+            session.execute(f"DROP TABLE IF EXISTS {_copy_sql(drop)}", writes=_copy_key(drop))
             with self._lock:
                 self._pending.pop((drop.schema, drop.name), None)
         if add is None or not syscols.has_system_columns(add):
             return
         if drop is None:  # a new table: an empty copy; rows (CREATE TABLE AS) need a refresh
             session.execute(f"CREATE OR REPLACE TABLE {_copy_sql(add)} AS "
-                            f"SELECT * FROM {_live_sql(add)} LIMIT 0")
+                            f"SELECT * FROM {_live_sql(add)} LIMIT 0", writes=_copy_key(add))
             self.written(add)
             return
         old = {c.name for c in drop.columns}
         for col in add.columns:  # ALTER TABLE ADD COLUMN
             if col.name not in old:
                 session.execute(f"ALTER TABLE {_copy_sql(add)} ADD COLUMN "
-                                f"{quote_ident(col.name)} {col.type.duck}")
+                                f"{quote_ident(col.name)} {col.type.duck}",
+                                writes=_copy_key(add))
 
     # --- writes and searches ---------------------------------------------------------
     def written(self, rel: Relation | None) -> None:
@@ -137,7 +144,7 @@ class Refresher:
         with self._copying:
             try:
                 session.execute(f"CREATE OR REPLACE TABLE {_copy_sql(rel)} AS "
-                                f"SELECT * FROM {_live_sql(rel)}")
+                                f"SELECT * FROM {_live_sql(rel)}", writes=_copy_key(rel))
             except eng.UnknownTable:
                 pass  # dropped meanwhile
 

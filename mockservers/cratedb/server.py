@@ -98,6 +98,10 @@ class _TooLarge(Exception):
     """The body exceeds http.max_content_length."""
 
 
+class _TimedOut(Exception):
+    """The statement ran past ``statement_timeout``."""
+
+
 class _Breaker(Exception):
     """Request bodies held at once would exceed ``max_buffered_bytes``."""
 
@@ -160,6 +164,28 @@ class _Protocol(web_protocol.RequestHandler):
         self._max_msg_queue_size = 1
         self._msg_queue_resume_size = 0
 
+    # aiohttp holds the transport while a parsed request waits for its handler (the queue
+    # limit above is 1), which for the common client, one request and then its answer,
+    # means two epoll calls per request for nothing. The hold here starts only when bytes
+    # arrive while a request waits (a pipelining client): at most one more read is kept.
+    _held = False  # the transport is paused for the waiting request
+
+    def _pause_reading_for_buffer(self) -> None:
+        self._buffer_paused = True
+
+    def _resume_reading_for_buffer(self) -> None:
+        self._buffer_paused = False
+        if self._held:
+            self._held = False
+            if not self._reading_paused:
+                self._resume_transport_reading()
+
+    def data_received(self, data: bytes) -> None:
+        if data and self._buffer_paused and not self._held:
+            self._held = True
+            self._pause_transport_reading()
+        super().data_received(data)
+
     def handle_error(self, request, status: int = 500, exc=None, message=None):
         if isinstance(exc, http_exceptions.HttpProcessingError):
             # Netty's HttpObjectDecoder turns a request it cannot decode into
@@ -212,6 +238,9 @@ class MockServer(BaseMockServer):
     ``tls_cert``/``tls_key``: PEM files to serve https. ``port`` 0 picks a free port;
     :attr:`url` tells which.
 
+    ``pk_lookups``: answer primary-key lookups from table snapshots when that pays off
+    (pklookup.py; :attr:`pk_index` once started); False: every query runs in DuckDB.
+
     ``refresh_interval``: milliseconds; when set, writes reach searches (non primary-key
     reads) only after ``REFRESH TABLE`` or that interval, as in CrateDB (refresh.py); None
     (default): visible at once.
@@ -245,7 +274,7 @@ class MockServer(BaseMockServer):
                  max_statement_length: int = MAX_STATEMENT_LENGTH,
                  max_expression_depth: int = MAX_EXPRESSION_DEPTH,
                  max_json_depth: int = MAX_JSON_DEPTH,
-                 refresh_interval: float | None = None):
+                 refresh_interval: float | None = None, pk_lookups: bool = True):
         super().__init__(host, port, startup_timeout=startup_timeout,
                          stop_timeout=stop_timeout)
         self.user_store = users_ = UserStore(users or {})
@@ -270,6 +299,7 @@ class MockServer(BaseMockServer):
         if refresh_interval is not None and not refresh_interval > 0:
             raise ValueError("refresh_interval must be a positive number of milliseconds")
         self.refresh_interval = refresh_interval
+        self.pk_lookups = pk_lookups
         self.node_name = systables.random_node_name()
         self._workers = workers
         self._ctx: ServerContext | None = None
@@ -277,6 +307,12 @@ class MockServer(BaseMockServer):
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._connections: dict[web_protocol.RequestHandler, _Connection] = {}
         self._budget = _Budget(self.max_buffered_bytes)
+
+    @property
+    def pk_index(self):
+        """The server's :class:`~.pklookup.PkIndex` while it runs (None when stopped or
+        with ``pk_lookups=False``)."""
+        return self._ctx.pk_index if self._ctx is not None else None
 
     @property
     def scheme(self) -> str:
@@ -373,7 +409,8 @@ class MockServer(BaseMockServer):
             self._executor, functools.partial(Engine, self.database, settings=ENGINE_SETTINGS))
         self._ctx = ServerContext(engine, Catalog(), VERSION,
                                   max_statement_length=self.max_statement_length,
-                                  max_expression_depth=self.max_expression_depth)
+                                  max_expression_depth=self.max_expression_depth,
+                                  pk_lookups=self.pk_lookups)
         self._budget = _Budget(self.max_buffered_bytes)
         ssl_context = None
         if self.tls_cert:
@@ -580,11 +617,14 @@ class MockServer(BaseMockServer):
             conn = self._connections[request.protocol] = _Connection()
             # the client may have gone while its body was read: close what we open now
             conn.closed = request.protocol.transport is None
-        try:
-            async with asyncio.timeout(self.statement_timeout):
-                await conn.lock.acquire()  # a free lock: at once, without a suspension
-        except TimeoutError:
-            return self._timeout_error(trace)
+        if not conn.lock.locked():
+            await conn.lock.acquire()  # a free lock: at once, without a suspension
+        else:
+            try:
+                async with asyncio.timeout(self.statement_timeout):
+                    await conn.lock.acquire()
+            except TimeoutError:
+                return self._timeout_error(trace)
         try:
             if conn.session is None or conn.user != user:
                 if conn.session is not None:
@@ -595,22 +635,17 @@ class MockServer(BaseMockServer):
             session = conn.session
             if conn.closed or self._executor is None:
                 raise _Drop()  # nobody to answer: run nothing
-            conn.job = self._executor.submit(session.handle, sql_request, types, trace,
-                                             time.monotonic() + self.statement_timeout)
-            try:
-                # asyncio.timeout rather than wait_for: no task and no waiter future per
-                # request, the same cancellation on expiry
-                async with asyncio.timeout(self.statement_timeout):
-                    status, payload = await asyncio.wrap_future(conn.job)
-            except TimeoutError:
-                session.interrupt()
-                return self._timeout_error(trace)
-            except asyncio.CancelledError:
-                if conn.job.cancelled() and conn.closed:
-                    raise _Drop() from None  # dropped unstarted: its client went away
-                raise
-            finally:
-                conn.job = None
+            # a primary-key lookup a table snapshot answers costs less than the hand-over
+            # to a worker thread: it runs here (bounded work, see CrateSession.answer_now)
+            answer = session.answer_now(sql_request, types, trace)
+            if answer is not None:
+                status, payload = answer
+            else:
+                try:
+                    status, payload = await self._on_worker(conn, session, sql_request,
+                                                            types, trace)
+                except _TimedOut:
+                    return self._timeout_error(trace)
         finally:
             conn.lock.release()
             if conn.closed:
@@ -618,6 +653,26 @@ class MockServer(BaseMockServer):
                 if conn.session is not None:
                     self.spawn(self._close_later(conn))
         return _json(status, payload)
+
+    async def _on_worker(self, conn: _Connection, session: CrateSession, sql_request,
+                         types: bool, trace: bool):
+        """(status, body) of the request run by a worker thread; raises _TimedOut."""
+        conn.job = self._executor.submit(session.handle, sql_request, types, trace,
+                                         time.monotonic() + self.statement_timeout)
+        try:
+            # asyncio.timeout rather than wait_for: no task and no waiter future per
+            # request, the same cancellation on expiry
+            async with asyncio.timeout(self.statement_timeout):
+                return await asyncio.wrap_future(conn.job)
+        except TimeoutError:
+            session.interrupt()
+            raise _TimedOut() from None
+        except asyncio.CancelledError:
+            if conn.job.cancelled() and conn.closed:
+                raise _Drop() from None  # dropped unstarted: its client went away
+            raise
+        finally:
+            conn.job = None
 
     def _timeout_error(self, trace: bool) -> web.Response:
         err = cerr.CrateError(5005, "JobKilledException",
@@ -638,6 +693,13 @@ class MockServer(BaseMockServer):
         length = request.content_length
         if length is not None and length > self.max_content_length:
             raise _TooLarge()
+        content = request.content
+        if content.is_eof() and content.exception() is None:  # it came with the headers
+            body = content.read_nowait(-1)
+            if len(body) > self.max_content_length:
+                raise _TooLarge()
+            take(len(body))
+            return body
         chunks, total = [], 0
         try:
             # one deadline for the whole body, however the bytes trickle in; a read of

@@ -214,6 +214,11 @@ class StatementCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def peek(self, text: str) -> Statement | None:
+        """The kept :func:`split` of ``text``, or None; splits nothing."""
+        with self._lock:
+            return self._items.get(text)
+
     def split(self, text: str) -> Statement:
         """The :func:`split` of ``text`` (the same object for the same text while kept)."""
         with self._lock:

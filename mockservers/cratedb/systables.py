@@ -592,6 +592,10 @@ def _install(engine, session, catalog: Catalog, node: NodeInfo) -> None:
     session.execute(shards_view(catalog, node))
 
 
+#: (DuckDB schema, name) of the view :func:`shards_view` makes
+SHARDS_VIEW = (SYSTEM_SCHEMAS["sys"], "shards")
+
+
 def shards_view(catalog: Catalog, node: NodeInfo) -> str:
     """``CREATE OR REPLACE VIEW`` text of sys.shards: ``number_of_shards`` started primary
     shards per user table on the one node, all documents counted on shard 0. Rebuilt after
@@ -617,7 +621,8 @@ def shards_view(catalog: Catalog, node: NodeInfo) -> str:
             "NULL::VARCHAR AS schema_name, NULL::BIGINT AS size, NULL::VARCHAR AS state, "
             "NULL::VARCHAR AS table_name WHERE false")
     sys_schema = SYSTEM_SCHEMAS["sys"]
-    return f"CREATE OR REPLACE VIEW {sys_schema}.shards AS " + " UNION ALL ".join(parts)
+    return (f"CREATE OR REPLACE VIEW {sys_schema}.{SHARDS_VIEW[1]} AS "
+            + " UNION ALL ".join(parts))
 
 
 def _quote(text: str) -> str:

@@ -37,6 +37,8 @@ from dbapi_conformance.mockservers.cratedb.coltypes import CrateType, TypeNameEr
 from dbapi_conformance.mockservers.cratedb.dialect import CrateDB
 from dbapi_conformance.mockservers.cratedb.fulltext import rewrite_match
 from dbapi_conformance.mockservers.cratedb.live import LIVE
+from dbapi_conformance.mockservers.cratedb.pklookup import PkLookup
+from dbapi_conformance.mockservers.cratedb.pklookup import plan as plan_lookup
 from dbapi_conformance.mockservers.cratedb.refresh import route_searches
 from dbapi_conformance.mockservers.cratedb.statements import Statement, position
 from dbapi_conformance.mockservers.cratedb.unnest import (
@@ -111,6 +113,7 @@ class Prepared:
     - ``nargs``: the highest placeholder number used;
     - ``live``: the live system relations read (live.py refreshes them before the run).
     - ``searched``: see refresh.py.
+    - ``lookup``: see pklookup.py.
     """
 
     sql: str
@@ -124,6 +127,10 @@ class Prepared:
     live: tuple[tuple[str, str], ...] = ()
     #: strict refresh mode: the tables read as searches (None: a view, any table)
     searched: list[Relation] | None = field(default_factory=list)
+    #: a primary-key lookup a table snapshot can answer (pklookup.py), or None
+    lookup: PkLookup | None = None
+    #: (arg index, its param_converter) per placeholder, made on first use (handler.py)
+    converters: list | None = field(default=None, compare=False, repr=False)
 
 
 def _syntax(stmt_text: str, exc: Exception) -> cerr.CrateError:
@@ -316,6 +323,8 @@ class Translator:
         sized.rewrite_character_comparisons(tree, self._column_type)
         syscols.bump_versions(tree, target)
         order, nargs = self._renumber(tree, nparams)
+        lookup = (plan_lookup(tree, self.relations[0])
+                  if kind == "select" and len(self.relations) == 1 else None)
         try:
             sql = tree.sql(dialect="duckdb", identify=True,
                            unsupported_level=sqlglot_errors.ErrorLevel.RAISE)
@@ -329,7 +338,7 @@ class Translator:
                     seen[col.name] = col.type if col.name not in seen else None
             by_name = {k: v for k, v in seen.items() if v is not None}
         return Prepared(sql, order, dict(self.hints), provenance, by_name, kind, target, nargs,
-                        live=tuple(sorted(self.live)), searched=searched)
+                        live=tuple(sorted(self.live)), searched=searched, lookup=lookup)
 
     # --- statement shape ---------------------------------------------------------------
     @staticmethod

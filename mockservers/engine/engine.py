@@ -72,6 +72,10 @@ class Engine:
         self._closed = False
         self._generation_lock = threading.Lock()
         self._generation = 0
+        # data versions (data_version): every table's, and one that moves for all tables
+        self._data_lock = threading.Lock()
+        self._data_all = 0
+        self._data_tables: dict[tuple[str, str], int] = {}
 
     # --- sessions ------------------------------------------------------------------------
     def session(self) -> Session:
@@ -106,6 +110,25 @@ class Engine:
         with self._generation_lock:
             self._generation += 1
 
+    def data_version(self, table: tuple[str, str]) -> tuple[int, int]:
+        """A value that changes once any statement that may have written DuckDB table
+        ``table`` (``(schema, name)``) has ended, successful or not, committed or not:
+        compare it before and after reading the table to know whether what was read may be
+        stale. Moved by :meth:`data_changed`, which the sessions call after every statement
+        other than a query (for one whose caller names the tables it writes, only those
+        tables' values move; for any other, every table's do; see Session.execute), and
+        so do this engine's own writes. Thread-safe."""
+        with self._data_lock:
+            return self._data_all, self._data_tables.get(table, 0)
+
+    def data_changed(self, table: tuple[str, str] | None = None) -> None:
+        """Move :meth:`data_version` on for ``table``, or for every table (None)."""
+        with self._data_lock:
+            if table is None:
+                self._data_all += 1
+            else:
+                self._data_tables[table] = self._data_tables.get(table, 0) + 1
+
     def close(self) -> None:
         """Close every session (open transactions roll back) and the database. Idempotent."""
         with self._lock:
@@ -130,8 +153,9 @@ class Engine:
         self.close()
 
     # --- catalog -------------------------------------------------------------------------
-    def _run(self, sql: str, params=None):
-        """Run on the root connection (autocommit), under the engine lock."""
+    def _run(self, sql: str, params=None, writes: Sequence[tuple[str, str]] | None = None):
+        """Run on the root connection (autocommit), under the engine lock. ``writes``: the
+        only tables ``sql`` may write (None: any; see :meth:`data_version`)."""
         with self._lock:
             if self._closed:
                 raise errors.InternalError("engine is closed")
@@ -139,6 +163,9 @@ class Engine:
                 return self._root.execute(sql, params).fetchall()
             except duckdb.Error as exc:
                 raise from_duckdb(exc) from None
+            finally:
+                for table in (writes if writes is not None else [None]):
+                    self.data_changed(table)
 
     def create_function(self, name: str, fn, params: Sequence[str], returns: str, *,
                         side_effects: bool = False) -> None:
@@ -155,6 +182,8 @@ class Engine:
                                            side_effects=side_effects)
             except duckdb.Error as exc:
                 raise from_duckdb(exc) from None
+            finally:
+                self.data_changed()
 
     def remove_function(self, name: str) -> None:
         """Forget a function made by :meth:`create_function` (a no-op for unknown names)."""
@@ -163,14 +192,17 @@ class Engine:
                 self._root.remove_function(name)
             except duckdb.Error:
                 pass
+            finally:
+                self.data_changed()
 
     def ensure_schema(self, name: str) -> None:
         """Create schema ``name`` if it does not exist (committed at once; safe to race)."""
         try:
-            self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}")
+            self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}", writes=())
         except errors.TransactionError:
             # another session created it concurrently: fine if it now exists
-            if not self._run("SELECT 1 FROM duckdb_schemas() WHERE schema_name = $1", [name]):
+            if not self._run("SELECT 1 FROM duckdb_schemas() WHERE schema_name = $1", [name],
+                             writes=()):
                 raise
 
     def load_rows(self, schema: str, table: str,
@@ -188,11 +220,12 @@ class Engine:
             columns = ", ".join(f"{quote_ident(n)} {t}" for n, t in columns)
         qualified = f"{quote_ident(schema)}.{quote_ident(table)}"
         self.ensure_schema(schema)
-        self._run(f"CREATE OR REPLACE TABLE {qualified} ({columns})")
+        written = [(schema, table)]
+        self._run(f"CREATE OR REPLACE TABLE {qualified} ({columns})", writes=written)
         self.catalog_changed()
         types = [t for (t,) in self._run(
             "SELECT data_type FROM duckdb_columns() WHERE schema_name = $1 AND table_name = $2 "
-            "ORDER BY column_index", [schema, table])]
+            "ORDER BY column_index", [schema, table], writes=())]
         rows = list(rows)
         if not rows:
             return 0
@@ -201,7 +234,7 @@ class Engine:
                 f"every row must have {len(types)} values (the columns of {schema}.{table})")
         data = [list(col) for col in zip(*rows)]
         select = ", ".join(f"unnest(${i}::{t}[])" for i, t in enumerate(types, 1))
-        self._run(f"INSERT INTO {qualified} SELECT {select}", data)
+        self._run(f"INSERT INTO {qualified} SELECT {select}", data, writes=written)
         return len(data[0])
 
     # --- SQL dialects (sqlglot) ----------------------------------------------------------

@@ -100,6 +100,10 @@ def _bind_referenced(names: frozenset[str], params: Sequence[Any]) -> dict[str, 
 # SET, ATTACH...) invalidates the sessions' projection plans (Engine.generation).
 _DATA_ONLY = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE_INTO", "EXPLAIN",
                         "RELATION", "TRANSACTION", "COPY"})
+# Statements that write no table (Engine.data_version); SET changes no row either.
+_READS = frozenset({"SELECT", "EXPLAIN", "SET", "VARIABLE_SET"})
+# Statements whose written tables a caller may name (execute's writes=).
+_DECLARED = frozenset({"INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER"})
 _PLANS = 256  # projection plans kept per session (least recently used dropped)
 
 
@@ -169,6 +173,10 @@ class Session:
         self._closed = False
         self._schema = "main"
         self._tx_catalog = False  # a statement inside the open transaction may change types
+        # tables written inside the open transaction (None: some not known), for
+        # Engine.data_version at its end
+        self._tx_open = False
+        self._tx_writes: set | None = set()
         self._plans: OrderedDict[tuple, _Plan] = OrderedDict()
         self._plan_hits = self._plan_misses = 0
 
@@ -200,7 +208,8 @@ class Session:
     # --- statements ----------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
                 *, ignore_surplus: bool = False,
-                project: Mapping[str, str] | None = None) -> Result:
+                project: Mapping[str, str] | None = None,
+                writes: Sequence[tuple[str, str]] | None = None) -> Result:
         """Run ``sql`` (DuckDB dialect) with ``params`` bound to ``$1..$n`` / ``?``
         placeholders (a sequence), or to ``$name`` placeholders (a mapping).
 
@@ -219,6 +228,12 @@ class Session:
         per Python types of the values bound) asks DuckDB for the result types; later runs
         reuse that plan until a statement other than DML or a query changes the catalog
         (:attr:`projection_stats` counts both).
+
+        ``writes``: ``(schema, name)`` of every table ``sql`` may write, when it is one
+        INSERT, UPDATE, DELETE, CREATE, DROP or ALTER statement (the caller vouches for
+        it): its end then moves only those tables' :meth:`Engine.data_version`; any other
+        statement but a query moves every table's. Inside a transaction the same tables'
+        versions move again at its end.
 
         Several ``;``-separated statements run in order (only without params); the last one's
         Result is returned. Raises an :class:`~.errors.EngineError` subclass; an empty text
@@ -254,6 +269,7 @@ class Session:
                 raise errors.CastError(f"cannot bind parameter: {exc}") from None
             finally:
                 self._track_transactions(statements)
+                self._track_writes(statements, writes)
 
     def _probe_aborted(self) -> bool:
         # Most failures abort DuckDB's transaction, a few (a parameter value the Python
@@ -263,6 +279,36 @@ class Session:
             return False
         except duckdb.Error:
             return True
+
+    def _track_writes(self, statements, writes) -> None:
+        # After the statement (and its autocommit), and again after the end of the
+        # transaction it ran in: a reader that saw the old version before it read may have
+        # read the old rows, one that sees the new version has not.
+        declared = writes is not None and len(statements) == 1
+        for kind, keyword, _ in statements:
+            if kind in _READS:
+                continue
+            if kind == "TRANSACTION":
+                if keyword in _TX_START:
+                    self._tx_open = True  # what is gathered stays (a BEGIN inside one fails)
+                elif keyword in _TX_END:
+                    tables = self._tx_writes if self._tx_open else None
+                    self._tx_open, self._tx_writes = False, set()
+                    self._changed(tables)
+                continue
+            tables = frozenset(writes) if declared and kind in _DECLARED else None
+            self._changed(tables)
+            if self._tx_open:
+                self._tx_writes = (None if tables is None or self._tx_writes is None
+                                   else self._tx_writes | tables)
+
+    def _changed(self, tables) -> None:
+        """Move the data version of ``tables`` (None: of every table)."""
+        if tables is None:
+            self._engine.data_changed()
+        else:
+            for table in tables:
+                self._engine.data_changed(table)
 
     def _track_transactions(self, statements) -> None:
         for kind, keyword, _ in statements:
@@ -298,13 +344,14 @@ class Session:
         return Result(columns, rows, len(rows), kind)
 
     def insert_many(self, sql: str, rows: Sequence[Sequence[Any]],
-                    types: Sequence[str]) -> int | None:
+                    types: Sequence[str], *,
+                    writes: Sequence[tuple[str, str]] | None = None) -> int | None:
         """Run ``sql``, an ``INSERT ... VALUES`` of one row with placeholders ``$1..$n`` of
         DuckDB types ``types``, for every parameter row of ``rows`` in ONE statement
         (``translate.bulk_insert_sql``): all rows go in, or none (the statement fails as a
         whole, raising an EngineError, and nothing is inserted). Returns the rows inserted;
         None, having run nothing, when ``sql`` is not of that form or a row has not
-        ``len(types)`` values: run the rows one by one then."""
+        ``len(types)`` values: run the rows one by one then. ``writes``: see :meth:`execute`."""
         from dbapi_conformance.mockservers.engine.translate import bulk_insert_sql
 
         if not rows or any(len(row) != len(types) for row in rows):
@@ -312,7 +359,8 @@ class Session:
         text = bulk_insert_sql(sql, tuple(types))
         if text is None:
             return None
-        return self.execute(text, [list(column) for column in zip(*rows)]).rowcount
+        return self.execute(text, [list(column) for column in zip(*rows)],
+                            writes=writes).rowcount
 
     @property
     def projection_stats(self) -> tuple[int, int]:
