@@ -462,3 +462,19 @@ def test_random_rows_round_trip_through_the_mock(client, rows):
         have = have[1:8] + [None if have[8] is None else bytes(have[8])]
         assert have == list(row)
     ok(adhoc(client, f"DROP TABLE {t}"))
+
+
+def test_adhoc_values_for_columns_are_made_compatible_or_refused(client):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, n SMALLINT, "
+                     "s VARCHAR(10))"))
+    ok(adhoc(client, f"INSERT INTO {t} VALUES (?, ?, ?)", [BI, S, I], [1, "12", 34]))
+    ok(adhoc(client, f"INSERT INTO {t} (s, id) VALUES (?, ?)", [S, S], ["x", "2"]))
+    rows = ok(adhoc(client, f"SELECT * FROM {t} ORDER BY id")).tables[0].tuples
+    assert rows == [[1, 12, "34"], [2, None, "x"]]
+    r = adhoc(client, f"INSERT INTO {t} VALUES (?, ?, ?)", [F.VOLTTYPE_FLOAT, I, S],
+              [3.5, 1, "y"])
+    assert r.status == -2 and "java.lang.Double" in r.statusString and "int" in r.statusString
+    r = adhoc(client, f"UPDATE {t} SET n = ? WHERE id = ?", [I, I], [40000, 1])
+    assert r.status == -2 and "type: short" in r.statusString
+    assert ok(adhoc(client, f"SELECT n FROM {t} WHERE id = 1")).tables[0].tuples == [[12]]
