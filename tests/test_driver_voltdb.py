@@ -440,6 +440,22 @@ def test_a_refused_login_does_not_move_to_the_next_host():
         assert good_state["connections"] == 0
 
 
+def test_a_rejoining_node_makes_way_for_the_next_host():
+    def rejoining(peer, state):
+        peer.login(LoginStatus.AUTHENTICATION_FAILURE_DUE_TO_REJOIN)
+
+    def accept(peer, state):
+        peer.login()
+        peer.next()
+
+    with fake_server(rejoining) as (first, _), fake_server(accept) as (second, _):
+        conn = voltdb.connect([f"127.0.0.1:{first}", f"127.0.0.1:{second}"], timeout=2)
+        try:
+            assert conn.host == f"127.0.0.1:{second}"
+        finally:
+            conn.close()
+
+
 def test_a_closed_socket_and_a_garbled_frame():
     def close_on_call(peer, state):
         peer.login()

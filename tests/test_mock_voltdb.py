@@ -14,6 +14,8 @@ import time
 
 import pytest
 import voltdbclient as v
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dbapi_conformance.mockservers.voltdb import MockServer
 
@@ -427,3 +429,52 @@ def test_responses_carry_round_trip_and_no_app_status(client):
     r = ok(adhoc(client, "SELECT 1 AS one"))
     assert r.roundtripTime >= 0 and r.appStatus is None and r.appStatusString is None
     assert r.statusString is None and r.exception is None and r.clientHandle == 1
+
+
+_ROW = st.tuples(
+    st.one_of(st.none(), st.integers(-127, 127)),
+    st.one_of(st.none(), st.integers(-32767, 32767)),
+    st.one_of(st.none(), st.integers(-2 ** 31 + 1, 2 ** 31 - 1)),
+    st.one_of(st.none(), st.integers(-2 ** 63 + 1, 2 ** 63 - 1)),
+    st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300)),
+    st.one_of(st.none(), st.decimals(min_value=decimal.Decimal("-1e25"),
+                                     max_value=decimal.Decimal("1e25"), places=12,
+                                     allow_nan=False, allow_infinity=False)),
+    st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cs",),
+                                               blacklist_characters="\x00"), max_size=30)),
+    st.one_of(st.none(), st.binary(max_size=30)),
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(_ROW, min_size=1, max_size=4))
+def test_random_rows_round_trip_through_the_mock(client, rows):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, ti TINYINT, "
+                     "si SMALLINT, i INTEGER, bi BIGINT, f FLOAT, d DECIMAL, s VARCHAR, "
+                     "b VARBINARY)"))
+    types = [I, *TYPES[:8]]
+    for n, row in enumerate(rows):
+        ok(call(client, f"{t}.insert", types, [n, *row]))
+    got = ok(adhoc(client, f"SELECT * FROM {t} ORDER BY id")).tables[0].tuples
+    for row, have in zip(rows, got):
+        have = have[1:8] + [None if have[8] is None else bytes(have[8])]
+        assert have == list(row)
+    ok(adhoc(client, f"DROP TABLE {t}"))
+
+
+def test_adhoc_values_for_columns_are_made_compatible_or_refused(client):
+    t = table_name()
+    ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, n SMALLINT, "
+                     "s VARCHAR(10))"))
+    ok(adhoc(client, f"INSERT INTO {t} VALUES (?, ?, ?)", [BI, S, I], [1, "12", 34]))
+    ok(adhoc(client, f"INSERT INTO {t} (s, id) VALUES (?, ?)", [S, S], ["x", "2"]))
+    rows = ok(adhoc(client, f"SELECT * FROM {t} ORDER BY id")).tables[0].tuples
+    assert rows == [[1, 12, "34"], [2, None, "x"]]
+    r = adhoc(client, f"INSERT INTO {t} VALUES (?, ?, ?)", [F.VOLTTYPE_FLOAT, I, S],
+              [3.5, 1, "y"])
+    assert r.status == -2 and "java.lang.Double" in r.statusString and "int" in r.statusString
+    r = adhoc(client, f"UPDATE {t} SET n = ? WHERE id = ?", [I, I], [40000, 1])
+    assert r.status == -2 and "type: short" in r.statusString
+    assert ok(adhoc(client, f"SELECT n FROM {t} WHERE id = 1")).tables[0].tuples == [[12]]

@@ -263,3 +263,11 @@ def test_more_calls_in_flight_than_the_limit_are_all_answered(server, good):
     finally:
         raw.close()
     _still_served(good)
+
+
+def test_a_result_over_the_frame_limit_is_refused_and_the_connection_goes_on(good):
+    r = v.VoltProcedure(good, "@AdHoc", [F.VOLTTYPE_STRING]).call(
+        ["SELECT * FROM range(20000) AS r"])  # 20000 rows of 12 bytes: over 64 KiB
+    assert (r.status, r.tables) == (-2, [])
+    assert r.statusString.startswith("Output from SQL stmt overflowed output/network buffer")
+    _still_served(good)

@@ -5,8 +5,9 @@ One socket per connection, optionally TLS, around the sans-I/O codec
 
 - Hosts are tried in the order given (failover, protocols/voltdb.md 2): the first one that
   accepts the TCP connection and the login is used; when all fail, OperationalError names
-  each host and its error. A refused login (wrong password) stops at once: trying the
-  next host with the same credentials would only repeat the refusal.
+  each host and its error. A login refused for the credentials (a wrong password, TLS
+  required, voltdb.md 2.2) stops at once: the next host would only repeat the refusal; a
+  node that is full or rejoining makes way for the next host.
 - Every wait has a deadline (``timeout`` seconds): connecting, the login, and each call.
 - Calls carry unique client handles counted up from 1 (voltdb.md 3.5). Responses are
   matched by handle, so they may come back in any order; a response whose handle no call
@@ -50,6 +51,10 @@ PIPELINE_WINDOW = 128
 #: Handles at or above this are reserved (pings, server pushes; voltdb.md 3.5).
 RESERVED_HANDLES = 2 ** 63 - 1 - 64
 _RECV_SIZE = 256 * 1024
+#: Login refusals about the node rather than the credentials: the next host may accept.
+_NODE_STATUSES = frozenset({LoginStatus.MAX_CONNECTIONS_LIMIT_ERROR,
+                            LoginStatus.WIRE_PROTOCOL_TIMEOUT_ERROR,
+                            LoginStatus.AUTHENTICATION_FAILURE_DUE_TO_REJOIN})
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,9 @@ class Transport:
             try:
                 return cls._open_one(host, login, timeout, ssl_context)
             except _LoginRefused as exc:
-                raise OperationalError(f"{host}: {exc}", code=exc.status) from None
+                if exc.status not in _NODE_STATUSES:
+                    raise OperationalError(f"{host}: {exc}", code=exc.status) from None
+                failures.append(f"{host}: {exc}")
             except OperationalError as exc:
                 failures.append(f"{host}: {exc.message}")
         raise OperationalError("no VoltDB host could be reached: " + "; ".join(failures))

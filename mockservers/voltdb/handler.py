@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
+from dbapi_conformance.drivers.wire.base import Side
 from dbapi_conformance.drivers.wire.voltdb import (
     ClientResponse,
+    EncodeError,
     Invocation,
     Status,
+    VoltConnection,
 )
 from dbapi_conformance.mockservers.engine import Engine
 from dbapi_conformance.mockservers.engine import errors as eerr
@@ -29,12 +34,31 @@ from dbapi_conformance.mockservers.voltdb import errors as verr
 from dbapi_conformance.mockservers.voltdb.catalog import Catalog
 from dbapi_conformance.mockservers.voltdb.procedures import Procedures, ServerInfo
 
-__all__ = ["CallHandler", "ENGINE_SETTINGS", "Owner"]
+__all__ = ["CallHandler", "ENGINE_SETTINGS", "Owner", "encode_frame"]
 
 log = logging.getLogger(__name__)
 
 #: VoltDB divides integers as integers, and any division by zero is an error.
 ENGINE_SETTINGS = {"integer_division": True}
+
+
+_OVERFLOW = ("Output from SQL stmt overflowed output/network buffer of {}mb (-32k for "
+             "message headers). Try a \"limit\" clause or a stronger predicate.")
+
+
+def encode_frame(resp: ClientResponse, max_frame_size: int) -> bytes:
+    """The frame of ``resp``; a result over ``max_frame_size`` or with a value that has no
+    wire form (a HUGEINT beyond BIGINT, ...) becomes a GRACEFUL_FAILURE answer instead."""
+    codec = VoltConnection(Side.SERVER, max_frame_size)
+    try:
+        return codec.send(resp)
+    except EncodeError as exc:
+        if str(exc).startswith("frame of "):
+            text = _OVERFLOW.format(max_frame_size // (1 << 20))
+        else:
+            text = f"VOLTDB ERROR: SQL ERROR\n  {exc}"
+        return codec.send(ClientResponse(resp.client_handle, Status.GRACEFUL_FAILURE, text,
+                                         cluster_round_trip=resp.cluster_round_trip))
 
 
 @dataclass(eq=False)
@@ -69,10 +93,20 @@ class CallHandler:
             if self._running is owner:
                 self._session.interrupt()
 
-    async def submit(self, inv: Invocation, info: ServerInfo, owner: Owner) -> ClientResponse:
-        """Run ``inv`` on the execution thread; its ClientResponse (failures included)."""
+    async def submit(self, inv: Invocation, info: ServerInfo, owner: Owner,
+                     max_frame_size: int) -> bytes:
+        """Run ``inv`` on the execution thread; the frame of its ClientResponse (failures
+        included), encoded there too so that big results never hold up the event loop."""
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, self._call, inv, info, owner)
+        started = time.monotonic()
+
+        def run() -> bytes:
+            resp = self._call(inv, info, owner)
+            rtt = int((time.monotonic() - started) * 1000)
+            return encode_frame(dataclasses.replace(resp, cluster_round_trip=rtt),
+                                max_frame_size)
+
+        future = loop.run_in_executor(self._executor, run)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:

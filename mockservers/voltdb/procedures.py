@@ -137,6 +137,8 @@ class Procedures:
     def _run(self, st: Statement, params: Sequence[Parameter]) -> VoltTable:
         if len(params) != st.placeholders:
             raise verr.adhoc_count(st.placeholders, len(params))
+        if st.slots and st.table and any(s is not None for s in st.slots):
+            params = self._compatible(st, params)
         values = [engine_value(p) for p in params]
         try:
             result = self.session.execute(st.sql, values or None)
@@ -149,6 +151,21 @@ class Procedures:
         if not result.columns:
             return _modified(result.rowcount)
         return _result_table(result)
+
+    def _compatible(self, st: Statement, params: Sequence[Parameter]) -> list[Parameter]:
+        """``params`` made compatible with the columns they are values for (values.py)."""
+        table = self.catalog.table(self.session, st.table)
+        if table is None:
+            return list(params)
+        by_name = {c.name: c.type for c in table.columns}
+        out = []
+        for p, slot in zip(params, st.slots):
+            if isinstance(slot, int):
+                target = table.columns[slot].type if slot < len(table.columns) else None
+            else:
+                target = by_name.get(slot) if slot is not None else None
+            out.append(p if target is None else make_compatible(p, target))
+        return out
 
     # --- @AdHoc -----------------------------------------------------------------------------
     def _adhoc(self, params: list[Parameter], info: ServerInfo) -> CallResult:

@@ -32,7 +32,6 @@ from dbapi_conformance.drivers.wire.voltdb import (
     MAX_FRAME_SIZE,
     ClientResponse,
     Column,
-    EncodeError,
     Invocation,
     Login,
     LoginResponse,
@@ -59,8 +58,6 @@ BUILD = f"voltdb-{VERSION}-mock"
 #: ClientInterface's AUTH_TIMEOUT_MS: a connection that does not log in is closed.
 LOGIN_TIMEOUT = 30.0
 _READ = 64 * 1024
-_OVERFLOW = ("Output from SQL stmt overflowed output/network buffer of {}mb (-32k for "
-             "message headers). Try a \"limit\" clause or a stronger predicate.")
 
 
 class MockServer(StreamMockServer):
@@ -168,18 +165,9 @@ class MockServer(StreamMockServer):
             conn.receive_data(data)
 
     async def _send(self, writer: asyncio.StreamWriter, conn: VoltConnection, ev) -> None:
-        try:
-            frame = conn.send(ev)
-        except EncodeError as exc:
-            if not isinstance(ev, ClientResponse):
-                raise
-            if str(exc).startswith("frame of "):  # the result is over max_frame_size
-                answer = ClientResponse(ev.client_handle, Status.GRACEFUL_FAILURE,
-                                        _OVERFLOW.format(self.max_frame_size // (1 << 20)))
-            else:  # a value with no wire form (a HUGEINT beyond BIGINT, ...)
-                answer = ClientResponse(ev.client_handle, Status.GRACEFUL_FAILURE,
-                                        f"VOLTDB ERROR: SQL ERROR\n  {exc}")
-            frame = conn.send(answer)
+        await self._write(writer, conn.send(ev))
+
+    async def _write(self, writer: asyncio.StreamWriter, frame: bytes) -> None:
         writer.write(frame)
         await asyncio.wait_for(writer.drain(), self.idle_timeout)
 
@@ -249,14 +237,9 @@ class MockServer(StreamMockServer):
 
     async def _call(self, writer, conn, inv: Invocation, info: ServerInfo, owner: Owner):
         assert self._handler is not None
-        started = time.monotonic()
-        resp = await self._handler.submit(inv, info, owner)
-        rtt = int((time.monotonic() - started) * 1000)
-        resp = ClientResponse(resp.client_handle, resp.status, resp.status_string,
-                              resp.app_status, resp.app_status_string, rtt, resp.exception,
-                              resp.tables)
+        frame = await self._handler.submit(inv, info, owner, self.max_frame_size)
         with contextlib.suppress(ConnectionError, asyncio.TimeoutError):
-            await self._send(writer, conn, resp)
+            await self._write(writer, frame)
 
 
 def _pong(handle: int) -> ClientResponse:

@@ -97,6 +97,10 @@ class Statement:
     kind: str
     read_only: bool
     table: str | None = None
+    #: per placeholder, in order: the target column it is a value for (an INSERT value,
+    #: ``SET col = ?``, ``col = ?``) as a column name or a 0-based position in ``table``,
+    #: or None where it has none; () when unknown
+    slots: tuple = ()
 
 
 def _syntax(exc: Exception) -> eerr.SQLSyntaxError:
@@ -187,16 +191,37 @@ def _translate(text: str) -> Statement:
             _name_outputs(left)
     if isinstance(tree, (exp.Select, exp.Union)):
         _cap_rows(tree)
-    placeholders = sum(1 for _ in tree.find_all(exp.Placeholder))
+    marks = list(tree.find_all(exp.Placeholder, bfs=False))
+    placeholders = len(marks)
     table = None
+    slots: tuple = ()
     if isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
         target = tree.find(exp.Table)
         table = target.name if target is not None else None
+        slots = tuple(_slot(tree, m) for m in marks)
     try:
         sql = tree.sql(dialect="duckdb", unsupported_level=sqlglot_errors.ErrorLevel.RAISE)
     except sqlglot_errors.UnsupportedError as exc:
         raise eerr.Unsupported(str(exc).split("\n", 1)[0]) from None
-    return Statement(sql, placeholders, kind, kind == "query", table)
+    return Statement(sql, placeholders, kind, kind == "query", table, slots)
+
+
+def _slot(tree: exp.Expression, mark: exp.Placeholder):
+    """The column ``mark`` is a value for (name or position), or None."""
+    parent = mark.parent
+    if isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values) and \
+            isinstance(tree, exp.Insert):
+        position = next(i for i, e in enumerate(parent.expressions) if e is mark)
+        schema = tree.this
+        if isinstance(schema, exp.Schema) and schema.expressions:
+            cols = schema.expressions
+            return cols[position].name if position < len(cols) else None
+        return position
+    if isinstance(parent, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+        other = parent.expression if parent.this is mark else parent.this
+        if isinstance(other, exp.Column):
+            return other.name
+    return None
 
 
 # --- VoltDB-only DDL --------------------------------------------------------------------------
