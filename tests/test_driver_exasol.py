@@ -134,7 +134,7 @@ def connect(server: FakeExasol, **kwargs) -> exasol.Connection:
 
 
 def test_module_globals_and_exceptions_are_the_shared_ones():
-    assert (exasol.apilevel, exasol.threadsafety, exasol.paramstyle) == ("2.0", 2, "qmark")
+    assert (exasol.apilevel, exasol.threadsafety, exasol.paramstyle) == ("2.0", 2, "named")
     for name, cls in _dbapi.EXCEPTIONS.items():
         assert getattr(exasol, name) is cls
 
@@ -340,6 +340,23 @@ def test_parameters_are_bound_by_a_prepared_statement_never_in_the_sql(fake_serv
     conn.close()
 
 
+def test_named_parameters_are_rewritten_to_question_marks(fake_server):
+    server = fake_server(prepared_answer([INT, TEXT]))
+    conn = connect(server)
+    cur = conn.cursor()
+    cur.execute("UPDATE t SET id = :id WHERE name = :name AND note <> ':id'",
+                {"id": 7, "name": "x", "unused": 0})
+    cur.executemany("INSERT INTO t VALUES (:id, :name)", [{"id": 1, "name": "a"},
+                                                          {"name": "b", "id": 2}])
+    created = [r["sqlText"] for r in server.requests
+               if r.get("command") == "createPreparedStatement"]
+    assert created == ["UPDATE t SET id = ? WHERE name = ? AND note <> ':id'",
+                       "INSERT INTO t VALUES (?, ?)"]
+    sent = [r["data"] for r in server.requests if r.get("command") == "executePreparedStatement"]
+    assert sent == [[[7], ["x"]], [[1, 2], ["a", "b"]]]
+    conn.close()
+
+
 def test_executemany_is_one_request_with_column_major_data(fake_server):
     server = fake_server(prepared_answer([INT, TEXT]))
     conn = connect(server)
@@ -362,6 +379,9 @@ def test_executemany_is_one_request_with_column_major_data(fake_server):
     lambda cur: cur.execute("SELECT ? FROM dual", "ab"),
     lambda cur: cur.execute("SELECT ? FROM dual", {"a": 1}),
     lambda cur: cur.execute(b"SELECT 1"),
+    lambda cur: cur.execute("SELECT :a, :b FROM dual", {"a": 1}),
+    lambda cur: cur.execute("SELECT :a FROM dual", (1,)),
+    lambda cur: cur.executemany("SELECT :a FROM dual", [{"a": 1}, {"b": 2}]),
 ])
 def test_parameter_mistakes_raise_programming_error_before_sending(fake_server, call):
     server = fake_server()
