@@ -148,6 +148,218 @@ _CRATE_CLIENT_FAILING = frozenset({
     "test_types.py::test_type_objects_exist",
 })
 
+#: The suite tests that are n/a against Exasol, test -> the capability Exasol declares
+#: absent.
+_NA_EXASOL = {
+    "test_connection.py::test_commit_without_transactions_is_a_no_op": "without transactions",
+    "test_execute.py::test_closed_cursor_raises_error[callproc]": "callproc",
+    "test_execute.py::test_closed_cursor_raises_error[nextset]": "nextset",
+    "test_extensions.py::test_callproc_is_a_method": "callproc",
+    "test_extensions.py::test_callproc_result_set": "callproc",
+    "test_extensions.py::test_callproc_returns_modified_copy": "callproc",
+    "test_extensions.py::test_cursor_messages_hold_the_database_messages": "warning_messages",
+    "test_extensions.py::test_nextset_is_a_method": "nextset",
+    "test_extensions.py::test_nextset_moves_to_the_next_set": "nextset",
+    "test_extensions.py::test_nextset_with_a_single_set": "nextset",
+    "test_extensions.py::test_nextset_without_result_set_raises": "nextset",
+    "test_tpc.py::test_commit_and_rollback_inside_tpc_raise[commit]": "tpc",
+    "test_tpc.py::test_commit_and_rollback_inside_tpc_raise[rollback]": "tpc",
+    "test_tpc.py::test_tpc_api_is_complete": "tpc",
+    "test_tpc.py::test_tpc_begin_outside_and_inside_a_transaction": "tpc",
+    "test_tpc.py::test_tpc_commit[one_phase]": "tpc",
+    "test_tpc.py::test_tpc_commit[two_phase]": "tpc",
+    "test_tpc.py::test_tpc_commit_for_recovery": "tpc",
+    "test_tpc.py::test_tpc_prepare_rules": "tpc",
+    "test_tpc.py::test_tpc_recover": "tpc",
+    "test_tpc.py::test_tpc_rollback[after_prepare]": "tpc",
+    "test_tpc.py::test_tpc_rollback[before_prepare]": "tpc",
+    "test_tpc.py::test_tpc_rollback[recovery]": "tpc",
+    "test_tpc.py::test_xid_extremes": "tpc",
+    "test_tpc.py::test_xid_is_a_three_item_sequence": "tpc",
+    "test_tpc.py::test_xid_without_tpc_raises": "tpc",
+    "test_transactions.py::test_rollback_without_transactions": "without transactions",
+    "test_types.py::test_binary_values_are_bound_as_binary": "binary",
+    "test_types.py::test_binary_values_round_trip": "binary",
+    "test_types.py::test_constructed_values_are_bound_as_their_type[time]": "time_type",
+    "test_types.py::test_results_have_hinted_types[binary]": "binary",
+    "test_types.py::test_results_have_hinted_types[time]": "time_type",
+    "test_types.py::test_temporal_values_round_trip[time]": "time_type",
+    "test_types.py::test_type_code_compares_equal_to_type_object[binary]": "binary",
+    "test_types.py::test_type_code_compares_equal_to_type_object[time]": "time_type",
+}
+
+#: What exasol.driver.websocket.dbapi2 lacks beyond Exasol, test -> capability (its profile's
+#: declarations).
+_NA_PYEXASOL_DBAPI = {
+    # methods it has, though Exasol has no use for them: run, not n/a
+    **{k: v for k, v in _NA_EXASOL.items() if k not in (
+        "test_execute.py::test_closed_cursor_raises_error[callproc]",
+        "test_execute.py::test_closed_cursor_raises_error[nextset]",
+    )},
+    "test_extensions.py::test_autocommit_attribute": "autocommit_attribute",
+    "test_extensions.py::test_autocommit_switch": "autocommit_attribute",
+    "test_extensions.py::test_connection_messages_are_cleared_by_standard_methods": "messages",
+    "test_extensions.py::test_cursor_connection": "cursor_connection",
+    "test_extensions.py::test_cursor_copies_the_connection_errorhandler": "errorhandler",
+    "test_extensions.py::test_cursor_messages_are_cleared_by_standard_methods": "messages",
+    "test_extensions.py::test_cursor_messages_is_a_list": "messages",
+    "test_extensions.py::test_errorhandler_attributes": "errorhandler",
+    "test_extensions.py::test_errorhandler_is_called": "errorhandler",
+    "test_extensions.py::test_exception_classes_on_the_connection": "connection_exceptions",
+    "test_extensions.py::test_iter_returns_self": "iter",
+    "test_extensions.py::test_lastrowid": "lastrowid",
+    "test_extensions.py::test_next": "next",
+    "test_extensions.py::test_rownumber": "rownumber",
+    "test_extensions.py::test_scroll": "scroll",
+    "test_extensions.py::test_scroll_backwards": "scroll",
+    "test_extensions.py::test_scroll_outside_the_result_set": "scroll",
+}
+
+_PYEXASOL_DBAPI_FAILING = frozenset({
+    "test_cursor_attributes.py::test_arraysize_and_executemany",
+    "test_cursor_attributes.py::test_arraysize_defaults_to_one_and_is_writable",
+    "test_cursor_attributes.py::test_fetchmany_honours_arraysize",
+    "test_exceptions.py::test_error_class_per_failure[data_error-DataError]",
+    "test_exceptions.py::test_error_class_per_failure[duplicate_key-IntegrityError]",
+    "test_exceptions.py::test_errors_are_module_errors[unbindable_parameter]",
+    "test_execute.py::test_setoutputsize",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchall-after_ddl]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchall-after_executemany]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchall-after_insert]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchmany-after_ddl]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchmany-after_executemany]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchmany-after_insert]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchone-after_ddl]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchone-after_executemany]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchone-after_insert]",
+    "test_fetch.py::test_fetchmany_size_defaults_to_arraysize",
+    "test_module.py::test_paramstyle_is_preferred",
+    "test_transactions.py::test_autocommit_is_off_when_the_connection_opens",
+    "test_transactions.py::test_close_without_commit_rolls_back",
+    "test_transactions.py::test_rollback_discards_the_pending_transaction",
+    "test_types.py::test_binary_constructor_holds_bytes",
+    "test_types.py::test_constructors_return_hinted_types",
+})
+
+#: What EXASOL (EXASOL-DB-API) lacks beyond Exasol, test -> capability (its profile's
+#: declarations).
+_NA_EXASOL_DB_API = {
+    # methods it has, though Exasol has no use for them: run, not n/a
+    **{k: v for k, v in _NA_EXASOL.items() if k not in (
+        "test_execute.py::test_closed_cursor_raises_error[callproc]",
+        "test_execute.py::test_closed_cursor_raises_error[nextset]",
+    )},
+    "test_extensions.py::test_autocommit_attribute": "autocommit_attribute",
+    "test_extensions.py::test_autocommit_switch": "autocommit_attribute",
+    "test_extensions.py::test_connection_messages_are_cleared_by_standard_methods": "messages",
+    "test_extensions.py::test_cursor_copies_the_connection_errorhandler": "errorhandler",
+    "test_extensions.py::test_cursor_messages_are_cleared_by_standard_methods": "messages",
+    "test_extensions.py::test_cursor_messages_is_a_list": "messages",
+    "test_extensions.py::test_errorhandler_attributes": "errorhandler",
+    "test_extensions.py::test_errorhandler_is_called": "errorhandler",
+    "test_extensions.py::test_exception_classes_on_the_connection": "connection_exceptions",
+    "test_extensions.py::test_lastrowid": "lastrowid",
+}
+
+_EXASOL_DB_API_FAILING = frozenset({
+    "test_connection.py::test_closed_connection_raises_error[cursor]",
+    "test_cursor_attributes.py::test_description_has_seven_items_per_column",
+    "test_cursor_attributes.py::test_description_is_none_without_result_set[ddl]",
+    "test_cursor_attributes.py::test_description_is_none_without_result_set[delete]",
+    "test_cursor_attributes.py::test_description_is_none_without_result_set[insert]",
+    "test_cursor_attributes.py::test_description_is_none_without_result_set[update]",
+    "test_cursor_attributes.py::test_description_is_read_only",
+    "test_cursor_attributes.py::test_description_mandatory_and_optional_items",
+    "test_cursor_attributes.py::test_fetchmany_honours_arraysize",
+    "test_cursor_attributes.py::test_rowcount_before_and_after_fetch",
+    "test_cursor_attributes.py::test_rowcount_counts_affected_rows",
+    "test_cursor_attributes.py::test_rowcount_counts_matched_rows_of_update",
+    "test_cursor_attributes.py::test_rowcount_is_minus_one_before_execute",
+    "test_cursor_attributes.py::test_rowcount_is_read_only",
+    "test_cursor_attributes.py::test_rowcount_of_a_query",
+    "test_exceptions.py::test_error_class_per_failure[data_error-DataError]",
+    "test_exceptions.py::test_error_class_per_failure[duplicate_key-IntegrityError]",
+    "test_exceptions.py::test_error_class_per_failure[existing_table-ProgrammingError]",
+    "test_exceptions.py::test_error_class_per_failure[syntax_error-ProgrammingError]",
+    "test_exceptions.py::test_error_class_per_failure[too_few_parameters-ProgrammingError]",
+    "test_exceptions.py::test_error_class_per_failure[unknown_table-ProgrammingError]",
+    "test_exceptions.py::test_error_class_per_failure[unreachable_server-OperationalError]",
+    "test_exceptions.py::test_errors_are_module_errors[closed_cursor]",
+    "test_exceptions.py::test_errors_are_module_errors[unreachable_server]",
+    "test_execute.py::test_bound_text_with_nul",
+    "test_execute.py::test_bound_values_need_no_escaping",
+    "test_execute.py::test_closed_cursor_raises_error[callproc]",
+    "test_execute.py::test_closed_cursor_raises_error[execute]",
+    "test_execute.py::test_closed_cursor_raises_error[executemany]",
+    "test_execute.py::test_closed_cursor_raises_error[fetchall]",
+    "test_execute.py::test_closed_cursor_raises_error[fetchmany]",
+    "test_execute.py::test_closed_cursor_raises_error[fetchone]",
+    "test_execute.py::test_closed_cursor_raises_error[nextset]",
+    "test_execute.py::test_cursor_close_takes_effect_at_once",
+    "test_execute.py::test_declared_paramstyle_works",
+    "test_execute.py::test_executemany_with_a_query",
+    "test_execute.py::test_parameters_as_builtin_sequence_or_mapping",
+    "test_execute.py::test_parameters_in_custom_getitem_containers",
+    "test_execute.py::test_percent_escape_in_format_styles",
+    "test_execute.py::test_placeholders_inside_literals_are_not_parameters",
+    "test_execute.py::test_repeated_operation",
+    "test_execute.py::test_setinputsizes",
+    "test_execute.py::test_setoutputsize",
+    "test_execute.py::test_values_larger_than_declared_input_sizes",
+    "test_extensions.py::test_cursor_connection",
+    "test_extensions.py::test_iter_returns_self",
+    "test_extensions.py::test_next",
+    "test_extensions.py::test_rownumber",
+    "test_extensions.py::test_scroll",
+    "test_extensions.py::test_scroll_backwards",
+    "test_extensions.py::test_scroll_outside_the_result_set",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchall-after_insert]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchmany-after_insert]",
+    "test_fetch.py::test_fetch_without_result_set_raises[fetchone-after_insert]",
+    "test_fetch.py::test_fetchall_on_empty_result",
+    "test_fetch.py::test_fetchall_returns_the_remaining_rows",
+    "test_fetch.py::test_fetchmany_returns_fewer_only_at_the_end",
+    "test_fetch.py::test_fetchmany_returns_sequences_then_empty",
+    "test_fetch.py::test_fetchmany_size_defaults_to_arraysize",
+    "test_fetch.py::test_fetchone_prefetch",
+    "test_fetch.py::test_fetchone_returns_rows_then_none",
+    "test_module.py::test_paramstyle_is_preferred",
+    "test_module.py::test_threadsafety_is_0_to_3",
+    "test_threads.py::test_threads_share_a_connection",
+    "test_threads.py::test_threads_share_a_cursor",
+    "test_threads.py::test_threads_share_the_module",
+    "test_transactions.py::test_autocommit_is_off_when_the_connection_opens",
+    "test_transactions.py::test_close_without_commit_rolls_back",
+    "test_transactions.py::test_commit_makes_writes_visible_to_other_connections",
+    "test_transactions.py::test_cursors_of_one_connection_see_each_others_changes",
+    "test_transactions.py::test_isolation_between_connections",
+    "test_transactions.py::test_rollback_discards_the_pending_transaction",
+    "test_types.py::test_binary_constructor_holds_bytes",
+    "test_types.py::test_constructed_values_are_bound_as_their_type[date]",
+    "test_types.py::test_constructed_values_are_bound_as_their_type[timestamp]",
+    "test_types.py::test_constructors_return_hinted_types",
+    "test_types.py::test_none_is_null_in_and_out",
+    "test_types.py::test_plain_values_round_trip[bigint]",
+    "test_types.py::test_plain_values_round_trip[bool]",
+    "test_types.py::test_plain_values_round_trip[decimal]",
+    "test_types.py::test_plain_values_round_trip[float]",
+    "test_types.py::test_plain_values_round_trip[int]",
+    "test_types.py::test_plain_values_round_trip[text]",
+    "test_types.py::test_results_have_hinted_types[date]",
+    "test_types.py::test_results_have_hinted_types[timestamp]",
+    "test_types.py::test_temporal_values_round_trip[date]",
+    "test_types.py::test_temporal_values_round_trip[timestamp]",
+    "test_types.py::test_ticks_constructors_use_local_time",
+    "test_types.py::test_type_code_compares_equal_to_type_object[bigint]",
+    "test_types.py::test_type_code_compares_equal_to_type_object[date]",
+    "test_types.py::test_type_code_compares_equal_to_type_object[decimal]",
+    "test_types.py::test_type_code_compares_equal_to_type_object[float]",
+    "test_types.py::test_type_code_compares_equal_to_type_object[int]",
+    "test_types.py::test_type_code_compares_equal_to_type_object[text]",
+    "test_types.py::test_type_code_compares_equal_to_type_object[timestamp]",
+    "test_types.py::test_type_objects_exist",
+})
+
 #: The certification table: one row per (driver, database, server).
 ROWS = (
     Row("cratedb", "cratedb", "mock", "cratedb-mock",
@@ -155,6 +367,13 @@ ROWS = (
     Row("crate.client", "cratedb", "mock", "crate.client-cratedb-mock",
         "MUST 32/55 SHOULD 9/12 OPT 2/4", version="2.3.0", failing=_CRATE_CLIENT_FAILING,
         na=_NA_CRATE_CLIENT),
+    Row("exasol", "exasol", "mock", "exasol-mock",
+        "MUST 57/57 SHOULD 10/10 OPT 19/19", na=_NA_EXASOL),
+    Row("exasol.driver.websocket.dbapi2", "exasol", "mock",
+        "exasol.driver.websocket.dbapi2-exasol-mock", "MUST 45/57 SHOULD 7/10 OPT 1/2",
+        version="3.0.1", failing=_PYEXASOL_DBAPI_FAILING, na=_NA_PYEXASOL_DBAPI),
+    Row("EXASOL", "exasol", "mock", "EXASOL-exasol-mock", "MUST 16/57 SHOULD 3/10 OPT 1/9",
+        version="6.0.0", failing=_EXASOL_DB_API_FAILING, na=_NA_EXASOL_DB_API),
 )
 
 
@@ -197,7 +416,9 @@ def coverage_problems(report: dict[str, Any]) -> list[str]:
 
 def na_problems(report: dict[str, Any], expected: Mapping[str, str]) -> list[str]:
     """Differences between the report's n/a tests and ``expected`` (test -> capability):
-    every n/a test must carry ``<capability>: <the reason the target declares for it>``."""
+    every n/a test must carry ``<capability>: <the reason the target declares for it>``;
+    a pin ``"without <capability>"`` is a test about targets that lack a capability, n/a
+    because the target has it (``dbapi_without``)."""
     absent = report["capabilities_absent"]
     found = {test_name(t["nodeid"], report["target"]): t["detail"] or ""
              for c in report["clauses"] for t in c["tests"] if t["outcome"] == "n/a"}
@@ -207,6 +428,12 @@ def na_problems(report: dict[str, Any], expected: Mapping[str, str]) -> list[str
                  for test in sorted(set(expected) - set(found))]
     for test in sorted(set(found) & set(expected)):
         capability = expected[test]
+        if capability.startswith("without "):
+            name = capability.removeprefix("without ")
+            want = f"{name}: the clause is about targets without {name}"
+            if name in absent or not found[test].startswith(want):
+                problems.append(f"{test}: n/a detail {found[test]!r} is not {want!r}")
+            continue
         want = f"{capability}: {absent.get(capability, '<not declared>')}"
         if capability not in absent or not found[test].startswith(want):
             problems.append(f"{test}: n/a detail {found[test]!r} is not the declared {want!r}")
@@ -377,6 +604,14 @@ def test_na_problems_require_pinned_tests_with_declared_reasons():
         "t.py::b[1]: n/a detail 'scroll: no scrolling' is not the declared "
         "'scroll: <not declared>'",
     ]
+    without = "transactions: the clause is about targets without transactions, and ..."
+    report["clauses"].append(_tested("t.py::e[x-mock]", "n/a", without))
+    pins = {"t.py::a": "tpc", "t.py::b[1]": "scroll", "t.py::e": "without transactions"}
+    assert na_problems(report, pins)[-1] == (
+        "t.py::b[1]: n/a detail 'scroll: no scrolling' is not the declared "
+        "'scroll: <not declared>'")
+    assert na_problems(report, {**pins, "t.py::e": "without tpc"})[-1].startswith("t.py::e: ")
+    del report["clauses"][-1]
     report["capabilities_absent"]["scroll"] = "no scrolling"
     del report["clauses"][2]
     assert na_problems(report, {"t.py::a": "tpc", "t.py::b[1]": "scroll"}) == []

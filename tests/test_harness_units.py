@@ -189,12 +189,15 @@ def test_cratedb_profile_declares_capabilities_with_reasons():
 
 
 def test_registry_entries():
-    assert list(DATABASES) == ["cratedb"]
+    assert list(DATABASES) == ["cratedb", "exasol"]
     assert get_database("cratedb") is cratedb_entry.ENTRY
     assert get_database("cratedb").default_port == 4200
     assert get_database("nosuchdb") is None
     assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
-                                    "crate": "crate.client"}
+                                    "crate": "crate.client",
+                                    "exasol": "dbapi_conformance.drivers.exasol",
+                                    "pyexasol": "exasol.driver.websocket.dbapi2",
+                                    "exasol-db-api": "EXASOL"}
 
 
 # --- params -----------------------------------------------------------------------------
@@ -252,10 +255,11 @@ def test_endpoint_from_url_variants():
 def test_expand_driver_names():
     assert expand_driver_names(["cratedb", "crate", "crate.client", "x.y", "cratedb"]) == [
         "dbapi_conformance.drivers.cratedb", "crate.client", "x.y"]
-    # Only reference drivers whose package exists: this version ships cratedb.
-    assert expand_driver_names(["reference"]) == ["dbapi_conformance.drivers.cratedb"]
+    # Only reference drivers whose package exists: this version ships cratedb and exasol.
+    assert expand_driver_names(["reference"]) == ["dbapi_conformance.drivers.cratedb",
+                                                  "dbapi_conformance.drivers.exasol"]
     # A name no entry knows stays a module path.
-    assert expand_driver_names(["exasol"]) == ["exasol"]
+    assert expand_driver_names(["nosuchdb"]) == ["nosuchdb"]
 
 
 def test_builtin_profiles_infer_the_database():
