@@ -12,6 +12,7 @@ only that statement); later statements then fail with sqlCode 40001 until ROLLBA
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from dbapi_conformance.mockservers.exasol.errors import NO_SCHEMA, ExaError, fro
 from dbapi_conformance.mockservers.exasol.translate import SqlError, Statement, translate
 
 __all__ = ["ServerContext", "ExasolSession", "MAX_HANDLES"]
+
+log = logging.getLogger(__name__)
 
 #: Open result sets and prepared statements per session (handles stay below 65536).
 MAX_HANDLES = 4096
@@ -129,6 +132,10 @@ class ExasolSession:
         except wire.EncodeError as exc:
             reply = wire.error_reply(SqlCode.DATA_EXCEPTION,
                                      self._with_session(f"data exception - {exc}"))
+        except Exception as exc:  # noqa: BLE001 - a mock bug: an error reply, not a hang
+            log.exception("Exasol mock command %s failed", request.command)
+            reply = wire.error_reply(SqlCode.UNKNOWN, self._with_session(
+                f"internal error: {type(exc).__name__}: {exc}"[:500]))
         self._note_transaction(changed)
         if changed:
             reply.setdefault("attributes", {}).update(changed)
@@ -167,7 +174,7 @@ class ExasolSession:
         return {"status": "ok", "attributes": dict(self.attributes)}
 
     def _cmd_setAttributes(self, request, changed) -> dict:  # noqa: N802
-        changed.update(self.set_attributes(request.get("attributes")))
+        # handle() applied request.attributes already: they are this command's payload
         return wire.ok_reply()
 
     def _cmd_getHosts(self, request, changed) -> dict:  # noqa: N802
@@ -191,9 +198,9 @@ class ExasolSession:
             if self._schema_exists(name.upper()):
                 name = name.upper()
             else:
-                raise ExaError(SqlCode.SYNTAX_OR_ACCESS, f"schema {name} not found")
+                raise ExaError(SqlCode.SYNTAX_OR_ACCESS, f"schema {name.upper()} not found")
         if name in systables.HIDDEN_SCHEMAS and name != systables.SYSTEM_SCHEMA:
-            raise ExaError(SqlCode.SYNTAX_OR_ACCESS, f"schema {name} not found")
+            raise ExaError(SqlCode.SYNTAX_OR_ACCESS, f"schema {name.upper()} not found")
         self._set_search_path(name)
         self.attributes["currentSchema"] = name
 

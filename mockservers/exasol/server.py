@@ -374,7 +374,7 @@ class _ConnectionState:
                 done, _ = await asyncio.wait({job, self._reading}, timeout=interval,
                                              return_when=asyncio.FIRST_COMPLETED)
                 if job in done:
-                    return job.result()
+                    break
                 if self._reading in done:
                     payload = self._reading.result()  # ConnectionClosed: the client left
                     self._reading = None
@@ -385,10 +385,12 @@ class _ConnectionState:
                     continue
                 await self.ws.pong(b"")  # Exasol's heartbeat while a statement runs
         except BaseException:
+            # the client left, broke the protocol, or the server stops: stop the statement
             session.interrupt()
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(asyncio.shield(job), self.server.stop_timeout)
             raise
+        return job.result()
 
     def _early_message(self, session: ExasolSession, payload: Any) -> None:
         """A message while a command runs: abortQuery stops it; anything else breaks the
