@@ -420,3 +420,26 @@ def test_dbapi_mock_exasol_refuses_bad_options(tmp_path):
                                "exasol", "--port", "0", *args], capture_output=True,
                               text=True, timeout=60)
         assert proc.returncode == 2 and text in proc.stderr, proc.stderr
+
+
+def test_a_failed_statement_rolls_back_only_itself(server):
+    with connect(server.address[1], autocommit=False) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS stmt_rb")
+        conn.execute("CREATE OR REPLACE TABLE r (id DECIMAL(18,0) NOT NULL)")
+        conn.commit()
+        conn.execute("INSERT INTO r VALUES (1)")
+        stmt = conn.create_prepared_statement("INSERT INTO r VALUES (?)")
+        stmt.execute_prepared([(2,), (3,)])
+        with pytest.raises(pyexasol.ExaQueryError) as info:
+            conn.execute("SELECT * FROM missing_table")
+        assert info.value.code == "42000"
+        with pytest.raises(pyexasol.ExaQueryError) as info:
+            conn.execute("INSERT INTO r VALUES (NULL)")
+        assert info.value.code == "27001"
+        with pytest.raises(pyexasol.ExaRequestError):
+            stmt.execute_prepared([(4,), (None,)])  # all rows of it or none
+        stmt.close()
+        conn.execute("INSERT INTO r VALUES (5)")
+        assert conn.attr["openTransaction"] is True
+        conn.commit()
+        assert conn.execute("SELECT id FROM r ORDER BY id").fetchcol() == [1, 2, 3, 5]
