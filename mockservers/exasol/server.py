@@ -109,6 +109,12 @@ class ExasolMockServer(BaseMockServer):
         """``wss`` when serving TLS, else ``ws``."""
         return "wss" if self.tls_cert else "ws"
 
+    @property
+    def session_count(self) -> int:
+        """Sessions open now (logged in and not yet released)."""
+        with self._ids_lock:
+            return len(self._session_ids)
+
     # --- dbapi-mock options ------------------------------------------------------------
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser,
