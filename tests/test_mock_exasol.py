@@ -443,3 +443,24 @@ def test_a_failed_statement_rolls_back_only_itself(server):
         assert conn.attr["openTransaction"] is True
         conn.commit()
         assert conn.execute("SELECT id FROM r ORDER BY id").fetchcol() == [1, 2, 3, 5]
+
+
+@pytest.mark.parametrize(("sql", "code", "text"), [
+    ("SELECT 1/0", "22012", "division by zero"),
+    ("SELECT id / (id - id) FROM k", "22012", "division by zero"),
+    ("SELECT CAST('abc' AS DECIMAL(10,2))", "22018", "invalid character value for cast"),
+    ("INSERT INTO k VALUES (1, 'again')", "42X91", "constraint violation - primary key"),
+    ("INSERT INTO k VALUES (NULL, 'x')", "27001", "constraint violation - not null"),
+    ("CREATE TABLE k (a INT)", "42500", "object K already exists"),
+    ("SELECT nope FROM k", "42000", "object NOPE not found"),
+    ("SELECT nofunc(1)", "42000", "NOFUNC not found"),
+])
+def test_data_and_constraint_errors(server, sql, code, text):
+    with connect(server.address[1]) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS errcodes")
+        conn.execute("CREATE OR REPLACE TABLE k (id DECIMAL(18,0) PRIMARY KEY, v VARCHAR(9))")
+        conn.execute("INSERT INTO k VALUES (1, 'a')")
+        with pytest.raises(pyexasol.ExaQueryError) as info:
+            conn.execute(sql)
+        assert info.value.code == code and text in info.value.message
+        assert conn.execute("SELECT 8 / 2").fetchval() == 4.0

@@ -10,6 +10,7 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 __all__ = ["normalize", "placeholder_hints", "unqualified_tables", "name_columns",
+           "guard_division", "DIVISION_BY_ZERO",
            "map_types", "map_functions", "number_placeholders"]
 
 T = exp.DataType.Type
@@ -60,6 +61,25 @@ def map_functions(tree: exp.Expression) -> None:
         elif name in ("SYSTIMESTAMP", "NOW", "LOCALTIMESTAMP"):
             col.replace(exp.Cast(this=exp.CurrentTimestamp(), to=exp.DataType.build(
                 "TIMESTAMP")))
+
+
+#: The text DuckDB's error() raises for a division by zero (errors.py maps it to 22012).
+DIVISION_BY_ZERO = "data exception - division by zero"
+
+
+def guard_division(tree: exp.Expression) -> None:
+    """``a / b`` fails for ``b = 0`` as in Exasol (DuckDB returns NULL or infinity)."""
+    for div in list(tree.find_all(exp.Div)):
+        divisor = div.expression
+        if isinstance(divisor, exp.Literal) and not divisor.is_string and divisor.this not in (
+                "0", "0.0"):
+            continue  # a non-zero constant needs no guard
+        guarded = exp.Case(ifs=[exp.If(
+            this=exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0)),
+            true=exp.Anonymous(this="error",
+                               expressions=[exp.Literal.string(DIVISION_BY_ZERO)]))],
+            default=divisor.copy())
+        div.set("expression", guarded)
 
 
 def name_columns(tree: exp.Expression) -> None:

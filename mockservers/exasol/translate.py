@@ -113,6 +113,7 @@ def translate(text: str) -> Statement:
         dialect.name_columns(tree)
     dialect.map_types(tree)
     dialect.map_functions(tree)
+    dialect.guard_division(tree)
     tree = dialect.number_placeholders(tree)
     try:
         sql = tree.sql(dialect="duckdb")
