@@ -464,3 +464,17 @@ def test_data_and_constraint_errors(server, sql, code, text):
             conn.execute(sql)
         assert info.value.code == code and text in info.value.message
         assert conn.execute("SELECT 8 / 2").fetchval() == 4.0
+
+
+@pytest.mark.parametrize("sql", [
+    "DROP VIEW EXA_PARAMETERS", "DROP VIEW sys.exa_all_tables", "CREATE TABLE sys.x (a INT)",
+    "DROP SCHEMA sys CASCADE", "INSERT INTO dual VALUES (TRUE)", "CREATE SCHEMA main",
+])
+def test_the_system_schema_is_read_only(server, sql):
+    with connect(server.address[1]) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS ro")
+        with pytest.raises(pyexasol.ExaQueryError) as info:
+            conn.execute(sql)
+        assert info.value.code == "42500"
+    with connect(server.address[1]) as conn:  # every session still has its views
+        assert conn.execute("SELECT COUNT(*) FROM exa_parameters").fetchval() > 2

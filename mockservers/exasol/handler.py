@@ -289,10 +289,19 @@ class ExasolSession:
                 timer.cancel()
 
     def _check_schema(self, statement: Statement) -> None:
-        if not self.attributes["currentSchema"]:
+        current = self.attributes["currentSchema"]
+        if not current:
             for name in statement.tables:
                 if name not in systables.VIEWS:
                     raise ExaError(SqlCode.SYNTAX_OR_ACCESS, NO_SCHEMA)
+        # the system schema is read-only: every session's catalog views live there
+        system = systables.SYSTEM_SCHEMA
+        touched = [schema or (system if name in systables.VIEWS else current)
+                   for schema, name in statement.targets]
+        if statement.kind in ("create_schema", "drop_schema"):
+            touched.append(statement.schema or "")
+        if any(schema.upper() in (system, "MAIN") for schema in touched):
+            raise ExaError("42500", f"insufficient privileges: schema {system} is read-only")
 
     def run(self, statement: Statement, params: Sequence[Any] | None = None,
             changed: dict | None = None) -> dict:
