@@ -478,3 +478,17 @@ def test_the_system_schema_is_read_only(server, sql):
         assert info.value.code == "42500"
     with connect(server.address[1]) as conn:  # every session still has its views
         assert conn.execute("SELECT COUNT(*) FROM exa_parameters").fetchval() > 2
+
+
+def test_session_functions(server):
+    with connect(server.address[1], user="sys") as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS fn_s")
+        before = dt.datetime.now(dt.timezone.utc).date().isoformat()
+        st = conn.execute("SELECT CURRENT_USER, CURRENT_SCHEMA, CURRENT_SESSION, SYSDATE, "
+                          "CURRENT_TIMESTAMP, SYSTIMESTAMP")
+        user, schema, session, day, now, systime = st.fetchone()
+        assert (user, schema, session) == ("SYS", "FN_S", conn.session_id())
+        assert st.column_names() == ["CURRENT_USER", "CURRENT_SCHEMA", "CURRENT_SESSION",
+                                     "SYSDATE", "CURRENT_TIMESTAMP", "SYSTIMESTAMP"]
+        assert day in (before, dt.datetime.now(dt.timezone.utc).date().isoformat())
+        assert dt.datetime.fromisoformat(now) and dt.datetime.fromisoformat(systime)

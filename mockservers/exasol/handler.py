@@ -26,7 +26,7 @@ from dbapi_conformance.drivers.wire import exasol as wire
 from dbapi_conformance.drivers.wire.exasol import RequestError, SqlCode
 from dbapi_conformance.mockservers.engine import Engine, quote_ident
 from dbapi_conformance.mockservers.engine import errors as ee
-from dbapi_conformance.mockservers.exasol import coltypes, metadata, systables
+from dbapi_conformance.mockservers.exasol import coltypes, dialect, metadata, systables
 from dbapi_conformance.mockservers.exasol.errors import NO_SCHEMA, ExaError, from_engine
 from dbapi_conformance.mockservers.exasol.translate import SqlError, Statement, translate
 
@@ -102,6 +102,8 @@ class ExasolSession:
         self._tx_log: list[tuple] | None = []  # None: too big to replay
         self._tx_log_bytes = 0
         self._set_search_path("")
+        self.engine.execute(f"SET VARIABLE {dialect.USER_VARIABLE} = $1", [user])
+        self.engine.execute(f"SET VARIABLE {dialect.SESSION_VARIABLE} = $1", [str(session_id)])
 
     # --- life cycle ----------------------------------------------------------------------
     def close(self) -> None:
