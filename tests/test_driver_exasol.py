@@ -587,4 +587,6 @@ def test_heartbeats_keep_a_long_statement_alive_and_silence_times_out(fake_serve
     with pytest.raises(exasol.OperationalError, match="no answer"):
         conn.cursor().execute("DELETE FROM t")
     assert time.monotonic() - start < 1.5
+    with pytest.raises(exasol.OperationalError, match="connection is closed"):
+        conn.cursor().execute("SELECT 1")  # never the late reply of the statement before
     conn.close()
