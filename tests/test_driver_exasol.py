@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import importlib
+import importlib.util
 import socket
 import ssl
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -590,3 +594,57 @@ def test_heartbeats_keep_a_long_statement_alive_and_silence_times_out(fake_serve
     with pytest.raises(exasol.OperationalError, match="connection is closed"):
         conn.cursor().execute("SELECT 1")  # never the late reply of the statement before
     conn.close()
+
+
+# --- the registry entry's container recipe and TLS pinning ---------------------------------
+
+
+def test_container_recipe_is_unavailable_without_testcontainers_or_docker(monkeypatch):
+    from dbapi_conformance.harness.databases import exasol as entry
+    from dbapi_conformance.harness.endpoint import ServerUnavailable
+
+    monkeypatch.setitem(sys.modules, "testcontainers.core.container", None)
+    with pytest.raises(ServerUnavailable, match=r"testcontainers cannot be imported.*\[live\]"):
+        entry.container()
+    monkeypatch.undo()
+
+    def unreachable(timeout):
+        raise ConnectionError("Error while fetching server API version")
+
+    if importlib.util.find_spec("testcontainers") is None:  # the live extra is not installed
+        for name in ("testcontainers", "testcontainers.core"):
+            monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+        monkeypatch.setitem(sys.modules, "testcontainers.core.container",
+                            types.SimpleNamespace(DockerContainer=None))
+    else:
+        importlib.import_module("testcontainers.core.container")  # before docker is replaced
+    monkeypatch.setitem(sys.modules, "docker", types.SimpleNamespace(from_env=unreachable))
+    with pytest.raises(ServerUnavailable, match="no Docker engine reachable"):
+        entry.container()
+
+
+def test_container_certificate_is_pinned_by_its_fingerprint(fake_server, tls_files,
+                                                             monkeypatch):
+    from dbapi_conformance.harness.databases import exasol as entry
+    from dbapi_conformance.harness.endpoint import Endpoint
+
+    server_context, ca_file, fingerprint = tls_files
+    with open(ca_file, encoding="ascii") as file:
+        pem = file.read()  # any certificate: the fingerprint is of what the file holds
+    result = types.SimpleNamespace(exit_code=0, output=pem.encode("ascii"))
+    docker_container = types.SimpleNamespace(exec_run=lambda argv: result)
+    container = types.SimpleNamespace(get_wrapped_container=lambda: docker_container)
+    der = ssl.PEM_cert_to_DER_cert(pem)
+    assert entry._certificate_fingerprint(container) == hashlib.sha256(der).hexdigest().upper()
+
+    server = fake_server(ssl_context=server_context)
+    endpoint = Endpoint(kind="container", url=server.url, host="127.0.0.1", port=server.port,
+                        user="sys", password="exasol", timeout=WAIT)
+    monkeypatch.setitem(entry._FINGERPRINTS, ("127.0.0.1", server.port), fingerprint.upper())
+    conn = entry.connect_reference(exasol, endpoint)  # pinned: no CA needed
+    assert [r["sqlText"] for r in server.requests if r.get("command") == "execute"] == [
+        f"CREATE SCHEMA IF NOT EXISTS {entry.SCHEMA}", f"OPEN SCHEMA {entry.SCHEMA}", "COMMIT"]
+    conn.close()
+    monkeypatch.setitem(entry._FINGERPRINTS, ("127.0.0.1", server.port), "AB" * 32)
+    with pytest.raises(exasol.OperationalError, match="fingerprint"):
+        entry.connect_reference(exasol, endpoint)
