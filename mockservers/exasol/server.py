@@ -374,6 +374,7 @@ class _ConnectionState:
         executor = self.server._executor
         if executor is None:
             raise _Closed()
+        session.arm()
         job = asyncio.get_running_loop().run_in_executor(executor, session.handle, request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.server.statement_timeout
