@@ -49,7 +49,7 @@ __all__ = ["ExasolMockServer", "VERSION"]
 log = logging.getLogger(__name__)
 
 #: The Exasol release the mock claims (``releaseVersion``; pyexasol parses it).
-VERSION = "8.34.0"
+VERSION = systables.RELEASE_VERSION
 #: Real servers' ``maxDataMessageSize``.
 MAX_MESSAGE_SIZE = wire.MAX_DATA_MESSAGE_SIZE
 _SESSION_IDS = (1_600_000_000_000_000_000, 1_900_000_000_000_000_000)
