@@ -502,3 +502,16 @@ def test_exa_metadata_and_numeric_overflow(server):
         with pytest.raises(pyexasol.ExaQueryError) as info:
             conn.execute("SELECT CAST(12345678901234567890 AS DECIMAL(18,0))")
         assert info.value.code == "22003"
+
+
+def test_a_database_file_keeps_tables_across_restarts(tmp_path):
+    path = str(tmp_path / "exa.duckdb")
+    with ExasolMockServer(database=path) as srv:
+        with connect(srv.address[1]) as conn:
+            conn.execute("CREATE SCHEMA keep")
+            conn.execute("CREATE TABLE k (id DECIMAL(18,0))")
+            conn.execute("INSERT INTO k VALUES (7)")
+    with ExasolMockServer(database=path) as srv:
+        with connect(srv.address[1], schema="keep") as conn:
+            assert conn.execute("SELECT id FROM k").fetchall() == [(7,)]
+            assert conn.execute("SELECT COUNT(*) FROM exa_parameters").fetchval() > 2
