@@ -192,6 +192,7 @@ def test_registry_entries():
     assert list(DATABASES) == ["cratedb", "exasol"]
     assert get_database("cratedb") is cratedb_entry.ENTRY
     assert get_database("cratedb").default_port == 4200
+    assert (get_database("exasol").default_port, get_database("exasol").scheme) == (8563, "ws")
     assert get_database("nosuchdb") is None
     assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
                                     "crate": "crate.client",

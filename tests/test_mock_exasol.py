@@ -492,3 +492,26 @@ def test_session_functions(server):
                                      "SYSDATE", "CURRENT_TIMESTAMP", "SYSTIMESTAMP"]
         assert day in (before, dt.datetime.now(dt.timezone.utc).date().isoformat())
         assert dt.datetime.fromisoformat(now) and dt.datetime.fromisoformat(systime)
+
+
+def test_exa_metadata_and_numeric_overflow(server):
+    with connect(server.address[1]) as conn:
+        version = conn.execute("SELECT PARAM_VALUE FROM EXA_METADATA "
+                               "WHERE PARAM_NAME = 'databaseProductVersion'").fetchval()
+        assert version == conn.login_info["releaseVersion"] == "8.34.0"
+        with pytest.raises(pyexasol.ExaQueryError) as info:
+            conn.execute("SELECT CAST(12345678901234567890 AS DECIMAL(18,0))")
+        assert info.value.code == "22003"
+
+
+def test_a_database_file_keeps_tables_across_restarts(tmp_path):
+    path = str(tmp_path / "exa.duckdb")
+    with ExasolMockServer(database=path) as srv:
+        with connect(srv.address[1]) as conn:
+            conn.execute("CREATE SCHEMA keep")
+            conn.execute("CREATE TABLE k (id DECIMAL(18,0))")
+            conn.execute("INSERT INTO k VALUES (7)")
+    with ExasolMockServer(database=path) as srv:
+        with connect(srv.address[1], schema="keep") as conn:
+            assert conn.execute("SELECT id FROM k").fetchall() == [(7,)]
+            assert conn.execute("SELECT COUNT(*) FROM exa_parameters").fetchval() > 2

@@ -53,6 +53,11 @@ def from_engine(err: ee.EngineError) -> ExaError:
         code, text = SqlCode.CONSTRAINT_KEY, f"constraint violation - primary key ({err.message})"
     elif isinstance(err, ee.ConstraintViolation):
         code, text = SqlCode.CONSTRAINT_NOT_NULL, f"constraint violation - {err.message}"
+    elif isinstance(err, ee.CastError) and "Could not cast value" in err.message and (
+            "DECIMAL" in err.message or "INT" in err.message):
+        # a number that does not fit the target's digits
+        code, text = SqlCode.NUMERIC_OUT_OF_RANGE, (
+            f"data exception - numeric value out of range; {err.message}")
     elif isinstance(err, ee.CastError):
         code, text = SqlCode.INVALID_CAST, (
             f"data exception - invalid character value for cast; {err.message}")

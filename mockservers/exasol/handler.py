@@ -99,6 +99,7 @@ class ExasolSession:
         self._statements: dict[int, _Prepared] = {}
         self._next_handle = 1
         self._timed_out = False
+        self._abort = False
         self._tx_log: list[tuple] | None = []  # None: too big to replay
         self._tx_log_bytes = 0
         self._set_search_path("")
@@ -113,8 +114,15 @@ class ExasolSession:
         self.engine.close()
 
     def interrupt(self) -> None:
-        """Stop the running statement (abortQuery, a departed client); any thread."""
+        """Stop the running command (abortQuery, a departed client): its statement now, or
+        the next one it would start (the request may not have reached the engine yet).
+        Any thread; :meth:`arm` clears it before the next command."""
+        self._abort = True
         self.engine.interrupt()
+
+    def arm(self) -> None:
+        """Called before a command is handed to a worker thread."""
+        self._abort = False
 
     # --- dispatch --------------------------------------------------------------------------
     def handle(self, request: wire.Request) -> dict:
@@ -272,6 +280,8 @@ class ExasolSession:
         self.engine.interrupt()
 
     def _engine_execute(self, sql: str, params: Sequence[Any] | None = None):
+        if self._abort:
+            raise ee.QueryCanceled("aborted before it started")
         timeout = self.attributes["queryTimeout"]
         timer = None
         self._timed_out = False

@@ -49,7 +49,7 @@ __all__ = ["ExasolMockServer", "VERSION"]
 log = logging.getLogger(__name__)
 
 #: The Exasol release the mock claims (``releaseVersion``; pyexasol parses it).
-VERSION = "8.34.0"
+VERSION = systables.RELEASE_VERSION
 #: Real servers' ``maxDataMessageSize``.
 MAX_MESSAGE_SIZE = wire.MAX_DATA_MESSAGE_SIZE
 _SESSION_IDS = (1_600_000_000_000_000_000, 1_900_000_000_000_000_000)
@@ -374,6 +374,7 @@ class _ConnectionState:
         executor = self.server._executor
         if executor is None:
             raise _Closed()
+        session.arm()
         job = asyncio.get_running_loop().run_in_executor(executor, session.handle, request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.server.statement_timeout
