@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import importlib
+import importlib.util
 import socket
 import ssl
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -134,7 +138,7 @@ def connect(server: FakeExasol, **kwargs) -> exasol.Connection:
 
 
 def test_module_globals_and_exceptions_are_the_shared_ones():
-    assert (exasol.apilevel, exasol.threadsafety, exasol.paramstyle) == ("2.0", 2, "qmark")
+    assert (exasol.apilevel, exasol.threadsafety, exasol.paramstyle) == ("2.0", 2, "named")
     for name, cls in _dbapi.EXCEPTIONS.items():
         assert getattr(exasol, name) is cls
 
@@ -340,6 +344,23 @@ def test_parameters_are_bound_by_a_prepared_statement_never_in_the_sql(fake_serv
     conn.close()
 
 
+def test_named_parameters_are_rewritten_to_question_marks(fake_server):
+    server = fake_server(prepared_answer([INT, TEXT]))
+    conn = connect(server)
+    cur = conn.cursor()
+    cur.execute("UPDATE t SET id = :id WHERE name = :name AND note <> ':id'",
+                {"id": 7, "name": "x", "unused": 0})
+    cur.executemany("INSERT INTO t VALUES (:id, :name)", [{"id": 1, "name": "a"},
+                                                          {"name": "b", "id": 2}])
+    created = [r["sqlText"] for r in server.requests
+               if r.get("command") == "createPreparedStatement"]
+    assert created == ["UPDATE t SET id = ? WHERE name = ? AND note <> ':id'",
+                       "INSERT INTO t VALUES (?, ?)"]
+    sent = [r["data"] for r in server.requests if r.get("command") == "executePreparedStatement"]
+    assert sent == [[[7], ["x"]], [[1, 2], ["a", "b"]]]
+    conn.close()
+
+
 def test_executemany_is_one_request_with_column_major_data(fake_server):
     server = fake_server(prepared_answer([INT, TEXT]))
     conn = connect(server)
@@ -362,6 +383,9 @@ def test_executemany_is_one_request_with_column_major_data(fake_server):
     lambda cur: cur.execute("SELECT ? FROM dual", "ab"),
     lambda cur: cur.execute("SELECT ? FROM dual", {"a": 1}),
     lambda cur: cur.execute(b"SELECT 1"),
+    lambda cur: cur.execute("SELECT :a, :b FROM dual", {"a": 1}),
+    lambda cur: cur.execute("SELECT :a FROM dual", (1,)),
+    lambda cur: cur.executemany("SELECT :a FROM dual", [{"a": 1}, {"b": 2}]),
 ])
 def test_parameter_mistakes_raise_programming_error_before_sending(fake_server, call):
     server = fake_server()
@@ -567,4 +591,60 @@ def test_heartbeats_keep_a_long_statement_alive_and_silence_times_out(fake_serve
     with pytest.raises(exasol.OperationalError, match="no answer"):
         conn.cursor().execute("DELETE FROM t")
     assert time.monotonic() - start < 1.5
+    with pytest.raises(exasol.OperationalError, match="connection is closed"):
+        conn.cursor().execute("SELECT 1")  # never the late reply of the statement before
     conn.close()
+
+
+# --- the registry entry's container recipe and TLS pinning ---------------------------------
+
+
+def test_container_recipe_is_unavailable_without_testcontainers_or_docker(monkeypatch):
+    from dbapi_conformance.harness.databases import exasol as entry
+    from dbapi_conformance.harness.endpoint import ServerUnavailable
+
+    monkeypatch.setitem(sys.modules, "testcontainers.core.container", None)
+    with pytest.raises(ServerUnavailable, match=r"testcontainers cannot be imported.*\[live\]"):
+        entry.container()
+    monkeypatch.undo()
+
+    def unreachable(timeout):
+        raise ConnectionError("Error while fetching server API version")
+
+    if importlib.util.find_spec("testcontainers") is None:  # the live extra is not installed
+        for name in ("testcontainers", "testcontainers.core"):
+            monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+        monkeypatch.setitem(sys.modules, "testcontainers.core.container",
+                            types.SimpleNamespace(DockerContainer=None))
+    else:
+        importlib.import_module("testcontainers.core.container")  # before docker is replaced
+    monkeypatch.setitem(sys.modules, "docker", types.SimpleNamespace(from_env=unreachable))
+    with pytest.raises(ServerUnavailable, match="no Docker engine reachable"):
+        entry.container()
+
+
+def test_container_certificate_is_pinned_by_its_fingerprint(fake_server, tls_files,
+                                                             monkeypatch):
+    from dbapi_conformance.harness.databases import exasol as entry
+    from dbapi_conformance.harness.endpoint import Endpoint
+
+    server_context, ca_file, fingerprint = tls_files
+    with open(ca_file, encoding="ascii") as file:
+        pem = file.read()  # any certificate: the fingerprint is of what the file holds
+    result = types.SimpleNamespace(exit_code=0, output=pem.encode("ascii"))
+    docker_container = types.SimpleNamespace(exec_run=lambda argv: result)
+    container = types.SimpleNamespace(get_wrapped_container=lambda: docker_container)
+    der = ssl.PEM_cert_to_DER_cert(pem)
+    assert entry._certificate_fingerprint(container) == hashlib.sha256(der).hexdigest().upper()
+
+    server = fake_server(ssl_context=server_context)
+    endpoint = Endpoint(kind="container", url=server.url, host="127.0.0.1", port=server.port,
+                        user="sys", password="exasol", timeout=WAIT)
+    monkeypatch.setitem(entry._FINGERPRINTS, ("127.0.0.1", server.port), fingerprint.upper())
+    conn = entry.connect_reference(exasol, endpoint)  # pinned: no CA needed
+    assert [r["sqlText"] for r in server.requests if r.get("command") == "execute"] == [
+        f"CREATE SCHEMA IF NOT EXISTS {entry.SCHEMA}", f"OPEN SCHEMA {entry.SCHEMA}", "COMMIT"]
+    conn.close()
+    monkeypatch.setitem(entry._FINGERPRINTS, ("127.0.0.1", server.port), "AB" * 32)
+    with pytest.raises(exasol.OperationalError, match="fingerprint"):
+        entry.connect_reference(exasol, endpoint)

@@ -126,6 +126,7 @@ def test_reference_short_name_expands_to_installed_drivers(pytester):
     run = _run(pytester.parseconfigure("--dbapi-driver=reference"))
     assert [(t.id, t.driver) for t in run.targets] == [
         ("cratedb-mock", "dbapi_conformance.drivers.cratedb"),
+        ("exasol-mock", "dbapi_conformance.drivers.exasol"),
         ("ignite-mock", "dbapi_conformance.drivers.ignite"),
         ("voltdb-mock", "dbapi_conformance.drivers.voltdb")]
 
@@ -175,7 +176,7 @@ def test_two_url_servers_get_distinct_ids(pytester):
         (["--dbapi-driver=json"], "*no driver profile for 'json'*pytest_dbapi_profile*"),
         (["--dbapi-driver=cratedb", "--dbapi-server=contianer"], "*use mock, container, or an*"),
         (["--dbapi-driver=cratedb", "--dbapi-server=http://h:99999"], "*bad port*"),
-        (["--dbapi-driver=exasol"], "*cannot find the module 'exasol'*"),
+        (["--dbapi-driver=voltdb"], "*cannot find the module 'voltdb'*"),
         (["--dbapi-driver=crate", "--dbapi-database=nosuchdb"],
          "*database 'nosuchdb' of 'crate.client' is unknown*sql=SqlProfile*"),
     ],

@@ -190,9 +190,10 @@ def test_cratedb_profile_declares_capabilities_with_reasons():
 
 
 def test_registry_entries():
-    assert list(DATABASES) == ["cratedb", "ignite", "voltdb"]
+    assert list(DATABASES) == ["cratedb", "exasol", "ignite", "voltdb"]
     assert get_database("cratedb") is cratedb_entry.ENTRY
     assert get_database("cratedb").default_port == 4200
+    assert (get_database("exasol").default_port, get_database("exasol").scheme) == (8563, "ws")
     assert get_database("ignite").default_port == 10800
     assert get_database("ignite").product == "Apache Ignite 3"
     voltdb = get_database("voltdb")
@@ -202,6 +203,9 @@ def test_registry_entries():
     assert get_database("nosuchdb") is None
     assert known_driver_names() == {"cratedb": "dbapi_conformance.drivers.cratedb",
                                     "crate": "crate.client",
+                                    "exasol": "dbapi_conformance.drivers.exasol",
+                                    "pyexasol": "exasol.driver.websocket.dbapi2",
+                                    "exasol-db-api": "EXASOL",
                                     "ignite": "dbapi_conformance.drivers.ignite",
                                     "pyignite": "pyignite_dbapi",
                                     "voltdb": "dbapi_conformance.drivers.voltdb",
@@ -263,14 +267,16 @@ def test_endpoint_from_url_variants():
 def test_expand_driver_names():
     assert expand_driver_names(["cratedb", "crate", "crate.client", "x.y", "cratedb"]) == [
         "dbapi_conformance.drivers.cratedb", "crate.client", "x.y"]
-    # Only reference drivers whose package exists: this version ships cratedb, ignite, voltdb.
+    # Only reference drivers whose package exists: this version ships cratedb, exasol, ignite,
+    # voltdb.
     assert expand_driver_names(["reference"]) == ["dbapi_conformance.drivers.cratedb",
+                                                  "dbapi_conformance.drivers.exasol",
                                                   "dbapi_conformance.drivers.ignite",
                                                   "dbapi_conformance.drivers.voltdb"]
     assert expand_driver_names(["ignite", "pyignite"]) == [
         "dbapi_conformance.drivers.ignite", "pyignite_dbapi"]
     # A name no entry knows stays a module path.
-    assert expand_driver_names(["exasol"]) == ["exasol"]
+    assert expand_driver_names(["nosuchdb"]) == ["nosuchdb"]
 
 
 def test_builtin_profiles_infer_the_database():

@@ -474,3 +474,64 @@ def test_pyexasol_messages_parse(captured, scenario):
                         dt.datetime(2024, 1, 31, 12, 34, 56, 123456)),
                        (None, None, None, None, None)]
     assert requests[6].get("statementHandle") == 1
+
+
+# --- client request builders and result readers --------------------------------------------
+
+
+def test_prepared_statement_request_round_trips_through_the_server_side():
+    columns = [{"name": "", "dataType": wire.decimal_type(10, 2)},
+               {"name": "", "dataType": wire.double_type()},
+               {"name": "", "dataType": wire.timestamp_type()}]
+    rows = [(D("1.25"), 2, dt.datetime(2024, 1, 2, 3, 4, 5)), (None, -0.5, None)]
+    msg = wire.execute_prepared_statement_request(7, columns, rows)
+    req = wire.parse_request(json.loads(wire.dumps(msg)))
+    assert req.command == "executePreparedStatement" and req.get("numRows") == 2
+    assert req.get("data") == [["1.25", None], [2.0, -0.5],
+                               ["2024-01-02 03:04:05.000000", None]]
+    decoded = [tuple(wire.decode_param(v, c["dataType"]) for v, c in zip(row, columns))
+               for row in wire.to_rows(req.get("data"), 2)]
+    assert decoded == [(D("1.25"), 2.0, dt.datetime(2024, 1, 2, 3, 4, 5)), (None, -0.5, None)]
+    with pytest.raises(wire.EncodeError):
+        wire.execute_prepared_statement_request(7, columns, [(1, 2)])
+    none = wire.execute_prepared_statement_request(8, [], [()])
+    assert (none["numColumns"], none["numRows"], none["data"]) == (0, 0, [])
+
+
+def test_request_builders_pass_the_servers_checks():
+    for msg in (wire.execute_request("SELECT 1", {"autocommit": False}),
+                wire.execute_batch_request(["SELECT 1", "SELECT 2"]),
+                wire.fetch_request(3, 1000, 10 ** 12),
+                wire.close_result_set_request([3, 4]),
+                wire.create_prepared_statement_request("SELECT ?"),
+                wire.close_prepared_statement_request(2),
+                wire.get_attributes_request(), wire.set_attributes_request({"autocommit": True}),
+                wire.get_hosts_request("127.0.0.1"), wire.disconnect_request(),
+                wire.abort_query_request()):
+        req = wire.parse_request(json.loads(wire.dumps(msg)))
+        assert req.command == msg["command"]
+    assert wire.fetch_request(3, 0, 10 ** 12)["numBytes"] == wire.MAX_DATA_MESSAGE_SIZE
+    assert wire.parse_request(wire.set_attributes_request({"autocommit": True})).attributes == {
+        "autocommit": True}
+
+
+def test_results_read_back_what_the_server_writes():
+    cols = [{"name": "N", "dataType": wire.decimal_type(18, 0)},
+            {"name": "A", "dataType": wire.decimal_type(10, 2)},
+            {"name": "D", "dataType": wire.date_type()}]
+    values = [(1, D("1.5"), dt.date(2024, 1, 2)), (2, None, None)]
+    data = [[wire.encode_value(v, c["dataType"]) for v in col]
+            for col, c in zip(zip(*values), cols)]
+    inline = wire.read_result(json.loads(wire.dumps(wire.result_set(cols, 2, data))))
+    assert inline.is_result_set and inline.rows == tuple(values) and inline.handle is None
+    big = wire.read_result(wire.result_set(cols, 2500, handle=4))
+    assert (big.num_rows, big.rows, big.handle) == (2500, (), 4)
+    assert wire.read_result(wire.row_count_result(3)).row_count == 3
+    assert wire.read_result({"resultType": "resultSet", "resultSet": {
+        "resultSetHandle": 0, "numColumns": 1, "numRows": 0, "numRowsInMessage": 0,
+        "columns": cols[:1]}}).handle is None  # handle 0 is no handle
+    for bad in ({"resultType": "x"}, {"resultType": "rowCount"},
+                {"resultType": "resultSet", "resultSet": {"columns": cols}},
+                wire.result_set(cols, 3, data)):  # says 3 rows, holds 2
+        with pytest.raises(wire.ResponseError):
+            wire.read_result(bad)

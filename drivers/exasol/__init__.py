@@ -9,8 +9,10 @@
 
 Module globals (PEP 249 "Module Interface"): ``apilevel`` "2.0"; ``threadsafety`` 2 -
 threads may share the module and connections (each request and its reply hold the
-connection's lock), but not cursors; ``paramstyle`` "qmark", Exasol's own placeholder,
-bound by the server through prepared statements (:mod:`.cursor`). The WebSocket messages and
+connection's lock), but not cursors; ``paramstyle`` "named" (``:name`` with a mapping, one
+of the styles PEP 249 prefers, GLB-PARAM-2); a sequence binds Exasol's own ``?``
+placeholders as they are. Either way the server binds the values through prepared
+statements (:mod:`.cursor`). The WebSocket messages and
 values are those of the shared codec :mod:`dbapi_conformance.drivers.wire.exasol`; the only
 I/O is :mod:`.transport`; the error mapping is in :mod:`.errors`.
 """
@@ -24,7 +26,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree without ins
 
 apilevel = "2.0"
 threadsafety = 2
-paramstyle = "qmark"
+paramstyle = "named"
 
 from dbapi_conformance.drivers._dbapi.exceptions import (  # noqa: E402
     DatabaseError,

@@ -1,9 +1,12 @@
 """The Exasol Cursor: statements, prepared-statement parameters, streamed result sets.
 
-- ``execute(sql)`` without parameters sends ``execute``; with parameters (qmark ``?``, the
-  module's paramstyle) it sends ``createPreparedStatement`` and one
-  ``executePreparedStatement`` whose ``data`` holds the values column-major
-  (protocols/exasol.md 4, 5.6): the server binds them, the SQL text never holds a value.
+- ``execute(sql)`` without parameters sends ``execute``; with parameters it sends
+  ``createPreparedStatement`` and one ``executePreparedStatement`` whose ``data`` holds the
+  values column-major (protocols/exasol.md 4, 5.6): the server binds them, the SQL text
+  never holds a value. Parameters are a sequence for Exasol's own ``?`` placeholders, or a
+  mapping for ``:name`` placeholders (the module's ``named`` paramstyle, one of those
+  PEP 249 prefers, GLB-PARAM-2), which are rewritten to ``?`` with the shared converter,
+  skipping literals, quoted identifiers and comments. Mixing the two is refused.
   The cursor keeps its last prepared statement open and reuses it while the SQL text stays
   the same; it is closed with the cursor, or when another statement is prepared.
 - ``executemany(sql, seq)``: ONE ``executePreparedStatement`` with every parameter set as a
@@ -28,7 +31,13 @@ from dbapi_conformance.drivers._dbapi.exceptions import (
     InterfaceError,
     ProgrammingError,
 )
-from dbapi_conformance.drivers._dbapi.paramstyle import Scanner, as_sequence
+from dbapi_conformance.drivers._dbapi.paramstyle import (
+    Scanner,
+    as_sequence,
+    is_mapping,
+    pick,
+    rewrite,
+)
 from dbapi_conformance.drivers.exasol.types import describe
 from dbapi_conformance.drivers.wire import exasol as wire
 
@@ -49,6 +58,24 @@ def _check_sql(operation: Any) -> str:
     if not operation.strip():
         raise ProgrammingError("the operation is an empty statement")
     return operation
+
+
+def _named(sql: str) -> tuple[str, tuple]:
+    """``:name`` placeholders -> ``?``; the name of each ``?`` in order."""
+    if _placeholders(sql):
+        raise ProgrammingError("parameters given as a mapping bind :name placeholders; this "
+                               "statement uses ?, which takes a sequence")
+    return rewrite(sql, "named", "qmark")
+
+
+def _bind(sql: str, parameters: Any, where: str = "") -> tuple[str, list]:
+    """The SQL to prepare and its values (see the module docstring)."""
+    if is_mapping(parameters):
+        sql, names = _named(sql)
+        return sql, pick(parameters, names)
+    args = as_sequence(parameters, "qmark")
+    _check_count(sql, len(args), where)
+    return sql, args
 
 
 def _check_count(sql: str, given: int, where: str = "") -> None:
@@ -140,14 +167,13 @@ class Cursor(CursorBase):
 
     @handles_errors
     def execute(self, operation: str, parameters: Any = None) -> None:
-        """Run one statement (CUR-EXEC-1..5); ``parameters`` is a sequence with one value
-        per ``?``. Raises ProgrammingError for a wrong number of values or a value with no
-        Exasol form, DataError for a value out of range, server errors per :mod:`.errors`."""
+        """Run one statement (CUR-EXEC-1..5); ``parameters``: a mapping for ``:name``
+        placeholders, or a sequence with one value per ``?``. Raises ProgrammingError for a
+        missing name, a wrong number of values or a value with no Exasol form, DataError for
+        a value out of range, server errors per :mod:`.errors`."""
         self._begin()
-        sql = _check_sql(operation)
-        args = as_sequence(parameters, "qmark")
-        _check_count(sql, len(args))
-        if not args:
+        sql, args = _bind(_check_sql(operation), parameters)
+        if not args and not _placeholders(sql):
             self._load(self._connection._request({"command": "execute", "sqlText": sql}))
             return
         self._load(self._execute_prepared(sql, [args]))
@@ -156,17 +182,22 @@ class Cursor(CursorBase):
     def executemany(self, operation: str, seq_of_parameters: Iterable[Any]) -> None:
         """Run one statement for every parameter set in ONE ``executePreparedStatement``
         (CUR-EXECMANY-1); ``rowcount`` is the total the server reports. An empty sequence
-        sends nothing (rowcount 0). A statement without ``?`` is run once per set."""
+        sends nothing (rowcount 0). The sets are all mappings (``:name``) or all sequences
+        (``?``), as in execute. A statement without placeholders is run once per set."""
         self._begin()
         sql = _check_sql(operation)
         try:
-            given = [as_sequence(p, "qmark") for p in seq_of_parameters]
+            sets = list(seq_of_parameters)
         except TypeError:
             raise ProgrammingError(
-                "seq_of_parameters must be an iterable of parameter sequences, not "
+                "seq_of_parameters must be an iterable of parameter sets, not "
                 f"{type(seq_of_parameters).__name__}") from None
-        for index, args in enumerate(given):
-            _check_count(sql, len(args), f" in parameter set {index}")
+        given = []
+        prepared_sql = sql
+        for index, parameters in enumerate(sets):
+            prepared_sql, args = _bind(sql, parameters, f" in parameter set {index}")
+            given.append(args)
+        sql = prepared_sql
         if not given:
             self._set_rowcount(0)
             return

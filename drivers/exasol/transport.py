@@ -195,6 +195,8 @@ class Transport:
             except TimeoutError:
                 silent = time.monotonic() - ws.last_frame
                 if silent >= self.timeout:
+                    # A late reply would answer the next request: the connection is done.
+                    self.close()
                     raise OperationalError(
                         f"{self.address.url}: no answer and no heartbeat for "
                         f"{silent:.1f} s (timeout {self.timeout:g} s); the connection is "

@@ -57,7 +57,11 @@ __all__ = [
     "encode_value", "decode_value", "value_encoder", "value_decoder",
     "encode_param", "decode_param",
     "to_columns", "to_rows", "row_count_result", "result_set", "fetch_reply",
-    "rows_within",
+    "rows_within", "execute_request", "execute_batch_request", "fetch_request",
+    "close_result_set_request", "create_prepared_statement_request",
+    "execute_prepared_statement_request", "close_prepared_statement_request",
+    "get_attributes_request", "set_attributes_request", "get_hosts_request",
+    "disconnect_request", "abort_query_request", "Result", "read_result", "decode_rows",
 ]
 
 DEFAULT_PORT = 8563
@@ -608,6 +612,138 @@ def parse_reply(obj: Any) -> Reply:
 
 def _raise(exc: Exception):
     raise exc
+
+
+# Request builders (client side; exasol.md 4, 7). Each returns the JSON object to send.
+
+
+def execute_request(sql_text: str, attributes: Mapping[str, Any] | None = None) -> dict:
+    return command("execute", attributes, sqlText=sql_text)
+
+
+def execute_batch_request(sql_texts: Sequence[str]) -> dict:
+    return command("executeBatch", sqlTexts=list(sql_texts))
+
+
+def fetch_request(handle: int, start_position: int,
+                  num_bytes: int = DEFAULT_FETCH_BYTES) -> dict:
+    """``fetch`` of whole rows from ``start_position`` (0-based), about ``num_bytes``
+    (capped at :data:`MAX_DATA_MESSAGE_SIZE`)."""
+    return command("fetch", resultSetHandle=handle, startPosition=start_position,
+                   numBytes=min(num_bytes, MAX_DATA_MESSAGE_SIZE))
+
+
+def close_result_set_request(handles: Iterable[int]) -> dict:
+    return command("closeResultSet", resultSetHandles=list(handles))
+
+
+def create_prepared_statement_request(sql_text: str) -> dict:
+    return command("createPreparedStatement", sqlText=sql_text)
+
+
+def execute_prepared_statement_request(handle: int, columns: Sequence[Mapping[str, Any]],
+                                       rows: Sequence[Sequence[Any]]) -> dict:
+    """``executePreparedStatement`` with row-major Python ``rows`` encoded per parameter
+    type (:func:`encode_param`) into column-major ``data``; ``columns`` are the
+    ``parameterData.columns`` of createPreparedStatement ([] without parameters).
+    EncodeError for a row of the wrong width or a value that does not fit its type."""
+    types = [c["dataType"] for c in columns]
+    data: list[list[Any]] = [[] for _ in types]
+    for row in rows:
+        if len(row) != len(types):
+            raise EncodeError(f"{len(row)} parameters given, the statement has {len(types)}")
+        for column, value, data_type in zip(data, row, types):
+            column.append(encode_param(value, data_type))
+    return command("executePreparedStatement", statementHandle=handle,
+                   numColumns=len(types), numRows=len(rows) if types else 0,
+                   columns=[dict(c) for c in columns], data=data)
+
+
+def close_prepared_statement_request(handle: int) -> dict:
+    return command("closePreparedStatement", statementHandle=handle)
+
+
+def get_attributes_request() -> dict:
+    return command("getAttributes")
+
+
+def set_attributes_request(attributes: Mapping[str, Any]) -> dict:
+    return {"command": "setAttributes", "attributes": dict(attributes)}
+
+
+def get_hosts_request(host_ip: str) -> dict:
+    return command("getHosts", hostIp=host_ip)
+
+
+def disconnect_request() -> dict:
+    return command("disconnect")
+
+
+def abort_query_request() -> dict:
+    """``abortQuery``: sent while another request waits; it gets no reply."""
+    return command("abortQuery")
+
+
+# Reading results (client side; exasol.md 5.1-5.3)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One ``results[]`` element: ``row_count`` (rowCount results) or a result set with
+    ``columns`` ({name, dataType}), ``num_rows``, the inline rows (``rows``, decoded; all
+    of them when there is no ``handle``) and ``handle`` (fetch the rest from
+    ``len(rows)``)."""
+
+    row_count: int | None = None
+    columns: tuple = ()
+    num_rows: int = 0
+    rows: tuple = ()
+    handle: int | None = None
+
+    @property
+    def is_result_set(self) -> bool:
+        return self.row_count is None
+
+
+def decode_rows(columns: Sequence[Mapping[str, Any]], data: Sequence[Sequence[Any]],
+                num_rows: int) -> list[tuple]:
+    """Column-major JSON ``data`` -> row tuples of Python values (:func:`value_decoder`
+    per column). ResponseError for a shape that does not match."""
+    if len(data) != len(columns) and num_rows:
+        raise ResponseError(f"data has {len(data)} columns, the result {len(columns)}")
+    decoders = [value_decoder(c.get("dataType")) for c in columns]
+    decoded = [[decode(v) for v in col] for decode, col in zip(decoders, data)]
+    return to_rows(decoded, num_rows) if decoded else [() for _ in range(num_rows)]
+
+
+def read_result(entry: Any) -> Result:
+    """Read a ``results[]`` element. ResponseError for any other shape (exasol.md 5.1);
+    a handle of 0 counts as none, as pyexasol and the Go driver treat it."""
+    if not isinstance(entry, dict):
+        raise ResponseError("result is not an object")
+    kind = entry.get("resultType")
+    if kind == "rowCount":
+        count = entry.get("rowCount")
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise ResponseError("rowCount result without an integer rowCount")
+        return Result(row_count=count)
+    if kind != "resultSet" or not isinstance(entry.get("resultSet"), dict):
+        raise ResponseError(f"unknown resultType {kind!r}")
+    rs = entry["resultSet"]
+    columns = rs.get("columns")
+    num_rows = rs.get("numRows")
+    if not isinstance(columns, list) or not isinstance(num_rows, int):
+        raise ResponseError("resultSet without columns or numRows")
+    for column in columns:
+        if not isinstance(column, dict) or not isinstance(column.get("name"), str):
+            raise ResponseError("resultSet column without a name")
+    in_message = rs.get("numRowsInMessage", 0) or 0
+    data = rs.get("data") or []
+    rows = decode_rows(columns, data, in_message) if in_message else []
+    handle = rs.get("resultSetHandle") or None
+    if handle is None and len(rows) != num_rows:
+        raise ResponseError(f"inline result of {num_rows} rows holds {len(rows)}")
+    return Result(None, tuple(columns), num_rows, tuple(rows), handle)
 
 
 # ---------------------------------------------------------------------------------------

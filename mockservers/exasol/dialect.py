@@ -10,6 +10,7 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 __all__ = ["normalize", "placeholder_hints", "unqualified_tables", "name_columns",
+           "guard_division", "DIVISION_BY_ZERO",
            "map_types", "map_functions", "number_placeholders"]
 
 T = exp.DataType.Type
@@ -49,17 +50,67 @@ def map_types(tree: exp.Expression) -> None:
             node.replace(exp.DataType.build("VARCHAR"))
 
 
+#: DuckDB session variables holding what Exasol's session functions return (handler.py
+#: sets them when a session opens).
+USER_VARIABLE = "EXA_CURRENT_USER"
+SESSION_VARIABLE = "EXA_CURRENT_SESSION"
+
+
+def _variable(name: str, type_: str) -> exp.Expression:
+    return exp.Cast(this=exp.Anonymous(this="getvariable", expressions=[
+        exp.Literal.string(name)]), to=exp.DataType.build(type_))
+
+
 def map_functions(tree: exp.Expression) -> None:
-    """Exasol's niladic functions written as bare names (SYSDATE, SYSTIMESTAMP)."""
-    for col in list(tree.find_all(exp.Column)):
-        if col.table or col.this.quoted:
+    """Exasol's session functions and niladic names DuckDB lacks: CURRENT_USER/USER (the
+    logged-in user), CURRENT_SESSION, SYSDATE, SYSTIMESTAMP."""
+    for node in list(tree.find_all(exp.CurrentUser, exp.Column, exp.Anonymous)):
+        if isinstance(node, exp.CurrentUser):
+            node.replace(_variable(USER_VARIABLE, "VARCHAR"))
             continue
-        name = col.name.upper()
-        if name == "SYSDATE" or name == "CURRENT_DATE":
-            col.replace(exp.CurrentDate())
-        elif name in ("SYSTIMESTAMP", "NOW", "LOCALTIMESTAMP"):
-            col.replace(exp.Cast(this=exp.CurrentTimestamp(), to=exp.DataType.build(
-                "TIMESTAMP")))
+        if isinstance(node, exp.Column) and (node.table or node.this.quoted):
+            continue
+        name = node.name.upper()
+        if isinstance(node, exp.Anonymous) and (node.expressions or name != "SYSTIMESTAMP"):
+            continue
+        if name == "CURRENT_SESSION":
+            node.replace(_variable(SESSION_VARIABLE, "DECIMAL(20,0)"))
+        elif name == "SYSDATE":
+            node.replace(exp.CurrentDate())
+        elif name in ("SYSTIMESTAMP", "LOCALTIMESTAMP"):
+            node.replace(exp.Cast(this=exp.CurrentTimestamp(),
+                                  to=exp.DataType.build("TIMESTAMP")))
+    for node in list(tree.find_all(exp.Func)):
+        if type(node).__name__ == "Systimestamp":
+            node.replace(exp.Cast(this=exp.CurrentTimestamp(),
+                                  to=exp.DataType.build("TIMESTAMP")))
+    # as function calls: DuckDB takes a bare CURRENT_TIMESTAMP aliased "CURRENT_TIMESTAMP"
+    # for a reference to that alias
+    for node in list(tree.find_all(exp.CurrentTimestamp, exp.CurrentDate)):
+        name = "get_current_timestamp" if isinstance(node, exp.CurrentTimestamp) else "today"
+        node.replace(exp.Anonymous(this=name, expressions=[]))
+
+
+#: The text DuckDB's error() raises for a division by zero (errors.py maps it to 22012).
+DIVISION_BY_ZERO = "data exception - division by zero"
+
+
+def guard_division(tree: exp.Expression) -> None:
+    """``a / b`` fails for ``b = 0`` as in Exasol (DuckDB returns NULL or infinity)."""
+    for div in list(tree.find_all(exp.Div)):
+        divisor = div.expression
+        if isinstance(divisor, exp.Literal) and not divisor.is_string and divisor.this not in (
+                "0", "0.0"):
+            continue  # a non-zero constant needs no guard
+        guarded = exp.Case(ifs=[exp.If(
+            this=exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0)),
+            true=exp.Anonymous(this="error",
+                               expressions=[exp.Literal.string(DIVISION_BY_ZERO)]))],
+            default=divisor.copy())
+        div.set("expression", guarded)
+
+
+_NILADIC = frozenset({"CURRENT_SESSION", "SYSDATE", "SYSTIMESTAMP", "LOCALTIMESTAMP"})
 
 
 def name_columns(tree: exp.Expression) -> None:
@@ -72,11 +123,15 @@ def name_columns(tree: exp.Expression) -> None:
         return
     named = []
     for proj in select.expressions:
-        if isinstance(proj, (exp.Alias, exp.Column, exp.Star)) or (
-                isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)):
+        niladic = isinstance(proj, exp.Column) and not proj.table and (
+            proj.name.upper() in _NILADIC)
+        if isinstance(proj, (exp.Alias, exp.Star)) or (
+                isinstance(proj, exp.Column) and not niladic):
             named.append(proj)
             continue
-        text = proj.sql(dialect="exasol")
+        text = proj.name.upper() if niladic else proj.sql(dialect="exasol")
+        if text.endswith("()") and not proj.expressions:
+            text = text[:-2]  # CURRENT_TIMESTAMP, SYSTIMESTAMP: named without parentheses
         named.append(exp.alias_(proj, exp.to_identifier(text, quoted=True), copy=False))
     select.set("expressions", named)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dbapi_conformance.drivers.wire.exasol import RequestError, SqlCode
 from dbapi_conformance.mockservers.engine import errors as ee
+from dbapi_conformance.mockservers.exasol.dialect import DIVISION_BY_ZERO
 
 __all__ = ["ExaError", "from_engine", "NO_SCHEMA"]
 
@@ -27,7 +28,9 @@ def _name(err: ee.EngineError) -> str:
 def from_engine(err: ee.EngineError) -> ExaError:
     """Map an engine error (engine/errors.py) to Exasol's code and wording."""
     code, text = SqlCode.UNKNOWN, err.message
-    if isinstance(err, ee.SQLSyntaxError):
+    if DIVISION_BY_ZERO in err.message:  # dialect.guard_division
+        code, text = SqlCode.DIVISION_BY_ZERO, DIVISION_BY_ZERO
+    elif isinstance(err, ee.SQLSyntaxError):
         where = f" [line {err.line}, column {err.col}]" if err.line else ""
         code, text = SqlCode.SYNTAX_OR_ACCESS, f"syntax error, {err.message}{where}"
     elif isinstance(err, (ee.UnknownTable, ee.UnknownColumn)):
@@ -50,6 +53,11 @@ def from_engine(err: ee.EngineError) -> ExaError:
         code, text = SqlCode.CONSTRAINT_KEY, f"constraint violation - primary key ({err.message})"
     elif isinstance(err, ee.ConstraintViolation):
         code, text = SqlCode.CONSTRAINT_NOT_NULL, f"constraint violation - {err.message}"
+    elif isinstance(err, ee.CastError) and "Could not cast value" in err.message and (
+            "DECIMAL" in err.message or "INT" in err.message):
+        # a number that does not fit the target's digits
+        code, text = SqlCode.NUMERIC_OUT_OF_RANGE, (
+            f"data exception - numeric value out of range; {err.message}")
     elif isinstance(err, ee.CastError):
         code, text = SqlCode.INVALID_CAST, (
             f"data exception - invalid character value for cast; {err.message}")

@@ -5,13 +5,18 @@ statements, and the commands of exasol.md 4-7 (run on a worker thread, one at a 
 reply object; it never raises for a bad request or a failing statement (those are error
 replies). Transactions follow Exasol: autocommit on by default; with it off, the first
 statement opens a transaction that COMMIT / ROLLBACK end (the engine gives each session
-snapshot isolation, so other sessions see nothing before the commit). One difference stays:
-DuckDB aborts the whole transaction after a failed statement inside it (Exasol rolls back
-only that statement); later statements then fail with sqlCode 40001 until ROLLBACK.
+snapshot isolation, so other sessions see nothing before the commit). A failed statement
+inside a transaction rolls back only itself, as in Exasol: DuckDB aborts the whole
+transaction instead, so the session keeps a log of the transaction's successful statements
+(up to ``MAX_REPLAY_BYTES`` of parameters) and replays them in a new transaction. A
+transaction too big to replay, or whose replay fails (a concurrent change), is rolled back
+as a whole and the error text says so.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,12 +26,16 @@ from dbapi_conformance.drivers.wire import exasol as wire
 from dbapi_conformance.drivers.wire.exasol import RequestError, SqlCode
 from dbapi_conformance.mockservers.engine import Engine, quote_ident
 from dbapi_conformance.mockservers.engine import errors as ee
-from dbapi_conformance.mockservers.exasol import coltypes, metadata, systables
+from dbapi_conformance.mockservers.exasol import coltypes, dialect, metadata, systables
 from dbapi_conformance.mockservers.exasol.errors import NO_SCHEMA, ExaError, from_engine
 from dbapi_conformance.mockservers.exasol.translate import SqlError, Statement, translate
 
 __all__ = ["ServerContext", "ExasolSession", "MAX_HANDLES"]
 
+log = logging.getLogger(__name__)
+
+#: Parameter bytes (roughly) of a transaction's statements kept for a replay.
+MAX_REPLAY_BYTES = 64 * 1024 * 1024
 #: Open result sets and prepared statements per session (handles stay below 65536).
 MAX_HANDLES = 4096
 _HANDLE_LIMIT = 65535
@@ -90,7 +99,12 @@ class ExasolSession:
         self._statements: dict[int, _Prepared] = {}
         self._next_handle = 1
         self._timed_out = False
+        self._abort = False
+        self._tx_log: list[tuple] | None = []  # None: too big to replay
+        self._tx_log_bytes = 0
         self._set_search_path("")
+        self.engine.execute(f"SET VARIABLE {dialect.USER_VARIABLE} = $1", [user])
+        self.engine.execute(f"SET VARIABLE {dialect.SESSION_VARIABLE} = $1", [str(session_id)])
 
     # --- life cycle ----------------------------------------------------------------------
     def close(self) -> None:
@@ -100,8 +114,15 @@ class ExasolSession:
         self.engine.close()
 
     def interrupt(self) -> None:
-        """Stop the running statement (abortQuery, a departed client); any thread."""
+        """Stop the running command (abortQuery, a departed client): its statement now, or
+        the next one it would start (the request may not have reached the engine yet).
+        Any thread; :meth:`arm` clears it before the next command."""
+        self._abort = True
         self.engine.interrupt()
+
+    def arm(self) -> None:
+        """Called before a command is handed to a worker thread."""
+        self._abort = False
 
     # --- dispatch --------------------------------------------------------------------------
     def handle(self, request: wire.Request) -> dict:
@@ -129,10 +150,60 @@ class ExasolSession:
         except wire.EncodeError as exc:
             reply = wire.error_reply(SqlCode.DATA_EXCEPTION,
                                      self._with_session(f"data exception - {exc}"))
+        except Exception as exc:  # noqa: BLE001 - a mock bug: an error reply, not a hang
+            log.exception("Exasol mock command %s failed", request.command)
+            reply = wire.error_reply(SqlCode.UNKNOWN, self._with_session(
+                f"internal error: {type(exc).__name__}: {exc}"[:500]))
+        if self.engine.transaction_aborted:
+            lost = self._recover()
+            if lost and reply.get("status") == "error":
+                reply["exception"]["text"] += f" - {lost}"
         self._note_transaction(changed)
         if changed:
             reply.setdefault("attributes", {}).update(changed)
         return reply
+
+    # --- statement-level rollback ------------------------------------------------------------
+    def _log(self, entry: tuple, size: int) -> None:
+        if self._tx_log is None or not self.engine.in_transaction:
+            return
+        self._tx_log_bytes += size
+        if self._tx_log_bytes > MAX_REPLAY_BYTES:
+            self._tx_log = None
+        else:
+            self._tx_log.append(entry)
+
+    def _reset_log(self) -> None:
+        self._tx_log, self._tx_log_bytes = [], 0
+
+    def _recover(self) -> str | None:
+        """Undo only the failed statement: roll back, begin again, replay the log. Returns
+        None, or why the whole transaction was lost."""
+        log_ = self._tx_log
+        self._reset_log()
+        try:
+            self.engine.rollback()
+        except ee.EngineError:
+            pass
+        if log_ is None:
+            return "transaction rolled back (too large for the mock to replay)"
+        if not log_:
+            if not self.attributes["autocommit"]:
+                self.engine.begin()
+            return None
+        try:
+            self.engine.begin()
+            for kind, sql, params, types in log_:
+                if kind == "many":
+                    self.engine.insert_many(sql, params, types)
+                else:
+                    self.engine.execute(sql, params)
+        except ee.EngineError as exc:
+            with contextlib.suppress(ee.EngineError):
+                self.engine.rollback()
+            return f"transaction rolled back (its replay failed: {exc.message})"
+        self._tx_log = log_
+        return None
 
     def _with_session(self, text: str) -> str:
         return f"{text} (Session: {self.session_id})"
@@ -155,6 +226,7 @@ class ExasolSession:
                     changed[name] = self.attributes[name]
                 continue
             if name == "autocommit" and value and self.engine.in_transaction:
+                self._reset_log()
                 self.engine.commit()  # switching autocommit on commits, as in Exasol
             if self.attributes.get(name) != value:
                 self.attributes[name] = value
@@ -167,7 +239,7 @@ class ExasolSession:
         return {"status": "ok", "attributes": dict(self.attributes)}
 
     def _cmd_setAttributes(self, request, changed) -> dict:  # noqa: N802
-        # parse_request moves "attributes" out of the fields: handle() has applied them.
+        # handle() applied request.attributes already: they are this command's payload
         return wire.ok_reply()
 
     def _cmd_getHosts(self, request, changed) -> dict:  # noqa: N802
@@ -191,9 +263,9 @@ class ExasolSession:
             if self._schema_exists(name.upper()):
                 name = name.upper()
             else:
-                raise ExaError(SqlCode.SYNTAX_OR_ACCESS, f"schema {name} not found")
+                raise ExaError(SqlCode.SYNTAX_OR_ACCESS, f"schema {name.upper()} not found")
         if name in systables.HIDDEN_SCHEMAS and name != systables.SYSTEM_SCHEMA:
-            raise ExaError(SqlCode.SYNTAX_OR_ACCESS, f"schema {name} not found")
+            raise ExaError(SqlCode.SYNTAX_OR_ACCESS, f"schema {name.upper()} not found")
         self._set_search_path(name)
         self.attributes["currentSchema"] = name
 
@@ -201,12 +273,15 @@ class ExasolSession:
     def _begin_if_needed(self) -> None:
         if not self.attributes["autocommit"] and not self.engine.in_transaction:
             self.engine.begin()
+            self._reset_log()
 
     def _timeout(self) -> None:
         self._timed_out = True
         self.engine.interrupt()
 
     def _engine_execute(self, sql: str, params: Sequence[Any] | None = None):
+        if self._abort:
+            raise ee.QueryCanceled("aborted before it started")
         timeout = self.attributes["queryTimeout"]
         timer = None
         self._timed_out = False
@@ -226,10 +301,19 @@ class ExasolSession:
                 timer.cancel()
 
     def _check_schema(self, statement: Statement) -> None:
-        if not self.attributes["currentSchema"]:
+        current = self.attributes["currentSchema"]
+        if not current:
             for name in statement.tables:
                 if name not in systables.VIEWS:
                     raise ExaError(SqlCode.SYNTAX_OR_ACCESS, NO_SCHEMA)
+        # the system schema is read-only: every session's catalog views live there
+        system = systables.SYSTEM_SCHEMA
+        touched = [schema or (system if name in systables.VIEWS else current)
+                   for schema, name in statement.targets]
+        if statement.kind in ("create_schema", "drop_schema"):
+            touched.append(statement.schema or "")
+        if any(schema.upper() in (system, "MAIN") for schema in touched):
+            raise ExaError("42500", f"insufficient privileges: schema {system} is read-only")
 
     def run(self, statement: Statement, params: Sequence[Any] | None = None,
             changed: dict | None = None) -> dict:
@@ -247,6 +331,7 @@ class ExasolSession:
             return wire.row_count_result(0)
         if kind in ("commit", "rollback"):
             if self.engine.in_transaction:
+                self._reset_log()
                 self.engine.commit() if kind == "commit" else self.engine.rollback()
             return wire.row_count_result(0)
         if kind == "alter_session":
@@ -260,6 +345,7 @@ class ExasolSession:
             return wire.row_count_result(0)
         self._begin_if_needed()
         result = self._engine_execute(statement.sql, params)
+        self._log(("exec", statement.sql, params, None), _size(params))
         if kind == "create_schema" and statement.schema:
             self._open_schema(statement.schema)  # Exasol opens a schema it creates
             changed["currentSchema"] = self.attributes["currentSchema"]
@@ -387,8 +473,6 @@ class ExasolSession:
                 f"SELECT * FROM ({statement.sql}) AS q LIMIT 0",
                 [None] * statement.placeholders or None)
         except ee.EngineError:
-            if self.engine.transaction_aborted:
-                raise
             return None
         return coltypes.result_columns(result.columns, [])
 
@@ -442,15 +526,20 @@ class ExasolSession:
         own_tx = not self.engine.in_transaction
         if own_tx:
             self.engine.begin()  # all rows or none
+            self._reset_log()
         try:
             total = None
+            types = [coltypes.duck_type(t) for t in prepared.param_types]
             if statement.sql.lstrip()[:6].upper() == "INSERT" and not any(prepared.lenient):
-                total = self.engine.insert_many(
-                    statement.sql, rows, [coltypes.duck_type(t) for t in prepared.param_types])
+                total = self.engine.insert_many(statement.sql, rows, types)
             if total is None:
                 total = 0
                 for row in rows:
                     total += max(self._engine_execute(statement.sql, row).rowcount, 0)
+                for row in rows:
+                    self._log(("exec", statement.sql, row, None), _size(row))
+            else:
+                self._log(("many", statement.sql, rows, types), _size(rows))
             if own_tx:
                 self.engine.commit()
         except BaseException:
@@ -471,3 +560,14 @@ class ExasolSession:
         sql, params = metadata.query(request.command, request.fields)
         result = self.engine.execute(sql, params or None)
         return wire.ok_reply({"numResults": 1, "results": [self._entry(result)]})
+
+
+def _size(params: Any) -> int:
+    """Rough bytes of parameters (for the replay budget)."""
+    if params is None:
+        return 16
+    if isinstance(params, (list, tuple)):
+        return 16 + sum(_size(p) for p in params) if len(params) < 64 else (
+            16 + len(params) * _size(params[0]))
+    return len(params) if isinstance(params, str) else 16
+

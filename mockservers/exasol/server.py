@@ -49,7 +49,7 @@ __all__ = ["ExasolMockServer", "VERSION"]
 log = logging.getLogger(__name__)
 
 #: The Exasol release the mock claims (``releaseVersion``; pyexasol parses it).
-VERSION = "8.34.0"
+VERSION = systables.RELEASE_VERSION
 #: Real servers' ``maxDataMessageSize``.
 MAX_MESSAGE_SIZE = wire.MAX_DATA_MESSAGE_SIZE
 _SESSION_IDS = (1_600_000_000_000_000_000, 1_900_000_000_000_000_000)
@@ -67,8 +67,9 @@ class ExasolMockServer(BaseMockServer):
     ``tls_cert``/``tls_key``: PEM files to serve ``wss://`` (same port, TLS only then).
     ``max_message_size``: the largest message in bytes, also once inflated (64 MiB, the
     real ``maxDataMessageSize``). ``workers``: threads running SQL. ``open_timeout``: the
-    WebSocket (and TLS) handshake, ``idle_timeout``: the longest wait for a client's next
-    message, ``statement_timeout``: the longest a command runs (seconds).
+    WebSocket (and TLS) handshake, ``login_timeout``: the longest wait for each login
+    message, ``idle_timeout``: the longest wait for a logged-in client's next message,
+    ``statement_timeout``: the longest a command runs (seconds).
     """
 
     summary = "Exasol WebSocket API (JSON over ws/wss)"
@@ -79,7 +80,8 @@ class ExasolMockServer(BaseMockServer):
                  users: dict[str, str] | None = None, database: str | None = None,
                  tls_cert: str | None = None, tls_key: str | None = None, *,
                  max_message_size: int = MAX_MESSAGE_SIZE, workers: int = 16,
-                 open_timeout: float = 10.0, idle_timeout: float = 3600.0,
+                 open_timeout: float = 10.0, login_timeout: float = 60.0,
+                 idle_timeout: float = 3600.0,
                  statement_timeout: float = 3600.0, startup_timeout: float = 60.0,
                  stop_timeout: float = 30.0):
         super().__init__(host, port, startup_timeout=startup_timeout,
@@ -92,6 +94,7 @@ class ExasolMockServer(BaseMockServer):
         self.tls_key = tls_key
         self.max_message_size = max_message_size
         self.open_timeout = open_timeout
+        self.login_timeout = login_timeout
         self.idle_timeout = idle_timeout
         self.statement_timeout = statement_timeout
         self._workers = workers
@@ -108,6 +111,12 @@ class ExasolMockServer(BaseMockServer):
     def scheme(self) -> str:
         """``wss`` when serving TLS, else ``ws``."""
         return "wss" if self.tls_cert else "ws"
+
+    @property
+    def session_count(self) -> int:
+        """Sessions open now (logged in and not yet released)."""
+        with self._ids_lock:
+            return len(self._session_ids)
 
     # --- dbapi-mock options ------------------------------------------------------------
     @classmethod
@@ -262,7 +271,9 @@ class _ConnectionState:
     # --- the loop ------------------------------------------------------------------------
     async def serve(self) -> None:
         while True:
-            payload = await self._next_message(self.server.idle_timeout)
+            payload = await self._next_message(
+                self.server.idle_timeout if self.codec.phase is Phase.READY
+                else self.server.login_timeout)
             try:
                 obj = self.codec.receive(payload)
                 request = wire.parse_request(obj, self.codec.phase)
@@ -363,6 +374,7 @@ class _ConnectionState:
         executor = self.server._executor
         if executor is None:
             raise _Closed()
+        session.arm()
         job = asyncio.get_running_loop().run_in_executor(executor, session.handle, request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.server.statement_timeout
@@ -374,7 +386,7 @@ class _ConnectionState:
                 done, _ = await asyncio.wait({job, self._reading}, timeout=interval,
                                              return_when=asyncio.FIRST_COMPLETED)
                 if job in done:
-                    return job.result()
+                    break
                 if self._reading in done:
                     payload = self._reading.result()  # ConnectionClosed: the client left
                     self._reading = None
@@ -385,10 +397,12 @@ class _ConnectionState:
                     continue
                 await self.ws.pong(b"")  # Exasol's heartbeat while a statement runs
         except BaseException:
+            # the client left, broke the protocol, or the server stops: stop the statement
             session.interrupt()
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(asyncio.shield(job), self.server.stop_timeout)
             raise
+        return job.result()
 
     def _early_message(self, session: ExasolSession, payload: Any) -> None:
         """A message while a command runs: abortQuery stops it; anything else breaks the

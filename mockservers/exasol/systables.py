@@ -1,6 +1,6 @@
 """Exasol's system views in schema SYS (always on every session's search path, as in
-Exasol): EXA_PARAMETERS, EXA_ALL_SCHEMAS, EXA_ALL_TABLES, EXA_ALL_VIEWS, EXA_ALL_COLUMNS
-(also as EXA_USER_*/EXA_DBA_* names), DUAL.
+Exasol): EXA_PARAMETERS, EXA_METADATA, EXA_ALL_SCHEMAS, EXA_ALL_TABLES, EXA_ALL_VIEWS,
+EXA_ALL_COLUMNS (also as EXA_USER_*/EXA_DBA_* names), DUAL.
 
 They are DuckDB views over DuckDB's own catalog functions, so each session sees the catalog
 as its own transaction sees it (uncommitted tables of other sessions stay invisible).
@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dbapi_conformance.mockservers.engine import Engine
 
-__all__ = ["SYSTEM_SCHEMA", "install", "VIEWS", "PARAMETERS", "HIDDEN_SCHEMAS"]
+__all__ = ["SYSTEM_SCHEMA", "install", "VIEWS", "PARAMETERS", "METADATA", "RELEASE_VERSION",
+           "HIDDEN_SCHEMAS"]
 
 SYSTEM_SCHEMA = "SYS"
+#: The Exasol release the mock claims (login ``releaseVersion``, EXA_METADATA).
+RELEASE_VERSION = "8.34.0"
 #: DuckDB schemas that are not user schemas.
 HIDDEN_SCHEMAS = ("main", "SYS", "information_schema", "pg_catalog")
 
@@ -33,6 +36,21 @@ PARAMETERS = (
     ("PROFILE", "OFF"),
     ("SQL_PREPROCESSOR_SCRIPT", None),
     ("DEFAULT_PRIORITY_GROUP", "MEDIUM"),
+)
+
+#: (PARAM_NAME, PARAM_VALUE): EXA_METADATA rows (what JDBC's DatabaseMetaData reads).
+METADATA = (
+    ("databaseName", "EXA_DB"),
+    ("databaseProductName", "EXASolution"),
+    ("databaseProductVersion", RELEASE_VERSION),
+    ("databaseMajorVersion", RELEASE_VERSION.split(".")[0]),
+    ("databaseMinorVersion", RELEASE_VERSION.split(".")[1]),
+    ("identifierQuoteString", '"'),
+    ("maxColumnNameLength", "128"),
+    ("maxTableNameLength", "128"),
+    ("maxVarcharLength", "2000000"),
+    ("searchStringEscape", "\\"),
+    ("supportsTransactions", "true"),
 )
 
 _HIDDEN = ", ".join(f"'{s}'" for s in HIDDEN_SCHEMAS)
@@ -65,6 +83,8 @@ VIEWS = {
     "DUAL": "SELECT CAST(NULL AS BOOLEAN) AS DUMMY",
     "EXA_PARAMETERS": "SELECT * FROM (VALUES {rows}) AS p(PARAMETER_NAME, SESSION_VALUE, "
                       "SYSTEM_VALUE)",
+    "EXA_METADATA": "SELECT * FROM (VALUES {metadata}) AS m(PARAM_NAME, PARAM_VALUE, "
+                    "IS_STATIC)",
     "EXA_ALL_SCHEMAS": f"""
         SELECT schema_name AS SCHEMA_NAME, 'SYS' AS SCHEMA_OWNER,
                CAST(oid AS DECIMAL(18,0)) AS SCHEMA_OBJECT_ID, FALSE AS SCHEMA_IS_VIRTUAL,
@@ -132,7 +152,8 @@ def install(engine: Engine) -> None:
     """Create schema SYS and its views (idempotent)."""
     engine.ensure_schema(SYSTEM_SCHEMA)
     rows = ", ".join(f"({_literal(n)}, {_literal(v)}, {_literal(v)})" for n, v in PARAMETERS)
+    metadata = ", ".join(f"({_literal(n)}, {_literal(v)}, TRUE)" for n, v in METADATA)
     with engine.session() as session:
         for name, body in VIEWS.items():
-            body = body.replace("{rows}", rows)
+            body = body.replace("{rows}", rows).replace("{metadata}", metadata)
             session.execute(f'CREATE OR REPLACE VIEW "SYS"."{name}" AS {body}')

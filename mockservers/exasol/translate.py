@@ -59,7 +59,9 @@ class Statement:
     ``?``; ``hints``: per placeholder ``(table, column)`` (table as ``(schema, name)``,
     schema None = unqualified; column a name or a 0-based position) or None.
     ``tables``: unqualified table names referenced (no schema open = an error).
-    ``setting``: ``(NAME, value)`` of ALTER SESSION.
+    ``setting``: ``(NAME, value)`` of ALTER SESSION. ``targets``: ``(schema, name)`` of
+    every table a statement other than a query names (schema None = unqualified), so that
+    the system schema can be kept read-only.
     """
 
     kind: str
@@ -69,6 +71,7 @@ class Statement:
     hints: tuple = ()
     tables: tuple[str, ...] = ()
     setting: tuple[str, str] | None = None
+    targets: tuple[tuple[str | None, str], ...] = ()
 
 
 @functools.lru_cache(maxsize=2048)
@@ -109,16 +112,19 @@ def translate(text: str) -> Statement:
         schema = (target.db or target.name) if target is not None else None
     hints = dialect.placeholder_hints(tree)
     tables = dialect.unqualified_tables(tree)
+    targets = () if kind == "query" else tuple(
+        (t.db or None, t.name) for t in tree.find_all(exp.Table) if t.name)
     if kind == "query":
         dialect.name_columns(tree)
     dialect.map_types(tree)
     dialect.map_functions(tree)
+    dialect.guard_division(tree)
     tree = dialect.number_placeholders(tree)
     try:
         sql = tree.sql(dialect="duckdb")
     except Exception as exc:  # sqlglot cannot write it for DuckDB
         raise SqlError(f"syntax error, {exc}"[:300]) from None
-    return Statement(kind, sql, schema, len(hints), tuple(hints), tables)
+    return Statement(kind, sql, schema, len(hints), tuple(hints), tables, targets=targets)
 
 
 def _kind(tree: exp.Expression) -> str:
