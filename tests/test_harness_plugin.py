@@ -176,7 +176,6 @@ def test_two_url_servers_get_distinct_ids(pytester):
         (["--dbapi-driver=json"], "*no driver profile for 'json'*pytest_dbapi_profile*"),
         (["--dbapi-driver=cratedb", "--dbapi-server=contianer"], "*use mock, container, or an*"),
         (["--dbapi-driver=cratedb", "--dbapi-server=http://h:99999"], "*bad port*"),
-        (["--dbapi-driver=voltdb"], "*cannot find the module 'voltdb'*"),
         (["--dbapi-driver=crate", "--dbapi-database=nosuchdb"],
          "*database 'nosuchdb' of 'crate.client' is unknown*sql=SqlProfile*"),
     ],
