@@ -213,10 +213,11 @@ def test_protocol_versions(server, asked, spoken):
         assert client.login_reply["responseData"]["protocolVersion"] == spoken
         info = client.login_reply["responseData"]
         assert info["releaseVersion"] == "8.34.0" and info["sessionId"] > 2 ** 53
-        reply = client.request(wire.command("getSchemas", schema="BYSTANDER"))
+        assert client.execute("CREATE SCHEMA IF NOT EXISTS versions")["status"] == "ok"
+        reply = client.request(wire.command("getSchemas", schema="VERSIONS"))
         if spoken >= 2:
             rows = reply["responseData"]["results"][0]["resultSet"]["data"]
-            assert rows[0] == ["BYSTANDER"]
+            assert rows[0] == ["VERSIONS"]
         else:
             assert error_of(reply)[0] == "00000"
     finally:
