@@ -123,6 +123,8 @@ def test_fetch_on_a_closed_handle(server, bystander):
                                               startPosition=1000, numBytes=1 << 20))
         assert fetched["responseData"]["numRows"] == 500
         assert fetched["responseData"]["data"][0][:2] == [1000, 1001]
+        header = client.request(wire.command("getResultSetHeader", resultSetHandles=[handle]))
+        assert header["responseData"]["results"][0]["resultSet"] == {**rs, "numRowsInMessage": 0}
         tiny = client.request(wire.command("fetch", resultSetHandle=handle,
                                            startPosition=10, numBytes=1))
         assert tiny["responseData"]["numRows"] == 1  # at least one row while rows remain
