@@ -515,3 +515,15 @@ def test_a_database_file_keeps_tables_across_restarts(tmp_path):
         with connect(srv.address[1], schema="keep") as conn:
             assert conn.execute("SELECT id FROM k").fetchall() == [(7,)]
             assert conn.execute("SELECT COUNT(*) FROM exa_parameters").fetchval() > 2
+
+
+def test_the_empty_string_is_null(server):
+    with connect(server.address[1]) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS empty_s")
+        conn.execute("CREATE OR REPLACE TABLE e (id DECIMAL(18,0), v VARCHAR(5))")
+        stmt = conn.create_prepared_statement("INSERT INTO e VALUES (?, ?)")
+        stmt.execute_prepared([(1, ""), (2, "x")])
+        stmt.close()
+        assert conn.execute("SELECT id FROM e WHERE v IS NULL").fetchall() == [(1,)]
+        assert conn.execute("SELECT v, '' FROM e ORDER BY id").fetchall() == [
+            (None, None), ("x", None)]

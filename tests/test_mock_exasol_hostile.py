@@ -123,6 +123,8 @@ def test_fetch_on_a_closed_handle(server, bystander):
                                               startPosition=1000, numBytes=1 << 20))
         assert fetched["responseData"]["numRows"] == 500
         assert fetched["responseData"]["data"][0][:2] == [1000, 1001]
+        header = client.request(wire.command("getResultSetHeader", resultSetHandles=[handle]))
+        assert header["responseData"]["results"][0]["resultSet"] == {**rs, "numRowsInMessage": 0}
         tiny = client.request(wire.command("fetch", resultSetHandle=handle,
                                            startPosition=10, numBytes=1))
         assert tiny["responseData"]["numRows"] == 1  # at least one row while rows remain
@@ -213,10 +215,11 @@ def test_protocol_versions(server, asked, spoken):
         assert client.login_reply["responseData"]["protocolVersion"] == spoken
         info = client.login_reply["responseData"]
         assert info["releaseVersion"] == "8.34.0" and info["sessionId"] > 2 ** 53
-        reply = client.request(wire.command("getSchemas", schema="BYSTANDER"))
+        assert client.execute("CREATE SCHEMA IF NOT EXISTS versions")["status"] == "ok"
+        reply = client.request(wire.command("getSchemas", schema="VERSIONS"))
         if spoken >= 2:
             rows = reply["responseData"]["results"][0]["resultSet"]["data"]
-            assert rows[0] == ["BYSTANDER"]
+            assert rows[0] == ["VERSIONS"]
         else:
             assert error_of(reply)[0] == "00000"
     finally:

@@ -4,7 +4,8 @@ data of a result (exasol.md 5.4, 5.5).
 Exasol has twelve types; DuckDB's others are shown as the nearest one: integer types as
 DECIMAL (Exasol's integers are DECIMALs), UUID as HASHTYPE(16 BYTE), DuckDB's one INTERVAL
 as INTERVAL DAY TO SECOND, and types without an Exasol counterpart (TIME, BLOB, lists,
-structs) as VARCHAR text. DuckDB does not keep VARCHAR lengths, so every VARCHAR column is
+structs) as VARCHAR text. An empty string comes back as NULL, as in Exasol, where '' is
+NULL. DuckDB does not keep VARCHAR lengths, so every VARCHAR column is
 described with Exasol's maximum size (2,000,000). An untyped NULL is BOOLEAN, as in Exasol.
 """
 
@@ -90,7 +91,11 @@ def _text(value: Any) -> str:
 def _encoder(column: Column, dtype: dict) -> Callable[[Any], Any]:
     encode = wire.value_encoder(dtype)
     if dtype["type"] == "VARCHAR" and column.type_name != "VARCHAR":
-        return lambda v: None if v is None else (v if isinstance(v, str) else _text(v))
+        return lambda v: None if v is None or v == "" else (
+            v if isinstance(v, str) else _text(v))
+    if dtype["type"] == "VARCHAR":
+        # Exasol has no empty string: '' is NULL (exasol.md 5.5)
+        return lambda v: None if v is None or v == "" else v
     if dtype["type"] == "DECIMAL" and dtype["scale"] == 0 and dtype["precision"] <= 18 and (
             column.type_name != "DECIMAL"):
         return lambda v: v  # plain ints, already in range

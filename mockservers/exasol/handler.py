@@ -504,7 +504,11 @@ class ExasolSession:
                 if not all(isinstance(v, _SCALARS) for v in values):
                     raise RequestError(SqlCode.UNKNOWN, "getString: JSON value is not a "
                                                         "string")
-                columns.append(values)
+                columns.append([None if v == "" else v for v in values])
+            elif dtype["type"] in ("VARCHAR", "CHAR"):
+                # Exasol stores an empty string as NULL (exasol.md 5.5)
+                columns.append([None if v == "" else wire.decode_param(v, dtype)
+                                for v in values])
             else:
                 columns.append([wire.decode_param(v, dtype) for v in values])
         return [list(row) for row in zip(*columns)]
