@@ -34,7 +34,7 @@ def secured(tmp_path_factory):
 
 
 def one(server, **kwargs):
-    with pyignite_dbapi.connect(address=[server.address], timeout=10, **kwargs) as conn:
+    with pyignite_dbapi.connect(address=[server.address], timeout=30, **kwargs) as conn:
         cur = conn.cursor()
         cur.execute("SELECT 1")
         rows = cur.fetchall()

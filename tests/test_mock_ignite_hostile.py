@@ -34,7 +34,7 @@ def mock():
 @pytest.fixture(scope="module")
 def bystander(mock):
     """An official-client connection that must keep working through every test."""
-    conn = pyignite_dbapi.connect(address=[mock.address], timeout=10)
+    conn = pyignite_dbapi.connect(address=[mock.address], timeout=30)
     cur = conn.cursor()
     cur.execute("CREATE TABLE bystander (id INT PRIMARY KEY, v VARCHAR)")
     yield cur

@@ -125,6 +125,46 @@ def _wire_value(col: w.ColumnMeta, type_name: str, value: Any) -> Any:
     return value
 
 
+# argument types -> DuckDB types of the one-statement batch insert's value lists
+_DUCKDB_TYPES = {
+    T.BOOLEAN: "BOOLEAN", T.INT8: "TINYINT", T.INT16: "SMALLINT", T.INT32: "INTEGER",
+    T.INT64: "BIGINT", T.FLOAT: "FLOAT", T.DOUBLE: "DOUBLE", T.DATE: "DATE", T.TIME: "TIME",
+    T.DATETIME: "TIMESTAMP", T.TIMESTAMP: "TIMESTAMPTZ", T.UUID: "UUID", T.STRING: "VARCHAR",
+    T.BYTE_ARRAY: "BLOB",
+}
+
+
+def _bulk_types(rows: Sequence[Sequence[tuple[T | None, Any]]]) -> list[str] | None:
+    """One DuckDB type per argument column when every row agrees (NULLs fit any), else
+    None."""
+    width = len(rows[0])
+    found: list[T | None] = [None] * width
+    scales = [0] * width
+    for row in rows:
+        if len(row) != width:
+            return None
+        for i, (col_type, value) in enumerate(row):
+            if col_type is None:
+                continue
+            if found[i] not in (None, col_type):
+                return None
+            found[i] = col_type
+            if col_type == T.DECIMAL:
+                exponent = value.as_tuple().exponent
+                scales[i] = max(scales[i], -exponent if isinstance(exponent, int) else 0)
+    out = []
+    for col_type, scale in zip(found, scales):
+        if col_type == T.DECIMAL:
+            out.append(f"DECIMAL(38, {min(scale, 37)})")
+        elif col_type is None:
+            out.append("VARCHAR")
+        elif col_type in _DUCKDB_TYPES:
+            out.append(_DUCKDB_TYPES[col_type])
+        else:
+            return None
+    return out
+
+
 class IgniteSession:
     """The Ignite state of one connection (module doc)."""
 
@@ -275,6 +315,10 @@ class IgniteSession:
             applied = self._ddl(session, statement)
             return [], [], -1, applied
         self._running = session
+        if kind == dialect.EXPLAIN:
+            plan = session.execute(f"EXPLAIN {statement.sql}", params)
+            text = "\n".join(str(row[-1]) for row in plan.rows)
+            return [w.ColumnMeta("PLAN", T.STRING, True, w.MIN_INT, 65536)], [(text,)], -1, False
         try:
             result = session.execute(statement.sql, params)
         except eng.EngineError:
@@ -410,6 +454,8 @@ class IgniteSession:
             columns = _ROWCOUNT
         elif statement.kind in (dialect.DDL, dialect.ZONE, dialect.TX):
             columns = _APPLIED
+        elif statement.kind == dialect.EXPLAIN:
+            columns = [w.ColumnMeta("PLAN", T.STRING, True, w.MIN_INT, 65536)]
         else:
             columns = self._describe(r, statement)
         return w.SqlQueryMetaResponse(request_id=r.request_id, columns=columns,
@@ -437,6 +483,11 @@ class IgniteSession:
                 "Invalid SQL statement type. Expected [DML] but got "
                 f"[{'QUERY' if statement.kind == dialect.QUERY else 'DDL'}].",
                 extensions={w.SQL_UPDATE_COUNTERS: []}))
+        if tx is None and r.rows and len(r.rows) > 1:
+            done = self._bulk_insert(session, statement, r.rows)
+            if done:
+                return w.SqlExecBatchResponse(request_id=r.request_id, counts=[1] * done,
+                                              observable_timestamp=self.ctx.timestamp())
         counts: list[int] = []
         for row in r.rows or [[]]:
             try:
@@ -450,6 +501,24 @@ class IgniteSession:
             counts.append(affected)
         return w.SqlExecBatchResponse(request_id=r.request_id, counts=counts,
                                       observable_timestamp=self.ctx.timestamp())
+
+    def _bulk_insert(self, session: Session, statement: dialect.Statement,
+                     rows: Sequence[Sequence[tuple[T | None, Any]]]) -> int | None:
+        """All rows of an autocommitted one-row INSERT batch in one engine statement (all
+        or nothing), or None when that cannot be done or failed: then the rows run one by
+        one, so that a failure is reported with the counts before it."""
+        sql = dialect.numbered_insert(statement.sql)
+        if sql is None:
+            return None
+        types = _bulk_types(rows)
+        if types is None:
+            return None
+        self._running = session
+        try:
+            done = session.insert_many(sql, [_bind(row) for row in rows], types)
+        except eng.EngineError:
+            return None
+        return done if done == len(rows) else None
 
     def _script(self, r: w.SqlExecScript) -> w.Response:
         self._use_schema(self._auto, _schema_name(r.properties.schema))
