@@ -305,6 +305,10 @@ class IgniteSession:
         if kind == dialect.TX:
             raise sql_error(ErrorCode.STMT_VALIDATION, 'Statement of type "Transaction control '
                             'statement" is not allowed in current context')
+        # OptimizingPhaseHandler.ensureStatementMatchesTx (3.1.0: RUNTIME_ERR for both)
+        if kind == dialect.DML and tx is not None and tx.read_only:
+            raise sql_error(ErrorCode.RUNTIME,
+                            "DML cannot be started by using read only transactions.")
         if kind in (dialect.DDL, dialect.ZONE):
             if tx is not None:
                 raise sql_error(ErrorCode.RUNTIME, "DDL doesn't support transactions.")
