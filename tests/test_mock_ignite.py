@@ -105,6 +105,7 @@ def test_exact_round_trip_of_every_column_type_and_nulls(conn, table):
                      "TS", "U", "S", "BIN"]
     dec = cur.description[8]
     assert (dec[1], dec[4], dec[5]) == (decimal.Decimal, 10, 3)
+    assert [d[6] for d in cur.description] == [False] + [True] * (len(VALUES) - 1)
     cur.close()
 
 

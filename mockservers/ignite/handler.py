@@ -45,6 +45,7 @@ __all__ = ["ServerContext", "IgniteSession", "ENGINE_SETTINGS", "MAX_RESOURCES"]
 ENGINE_SETTINGS = {"threads": 1, "integer_division": True}
 #: Open transactions plus cursors one connection may hold.
 MAX_RESOURCES = 1024
+_NULL_OK_CACHE = 256  # statements whose result nullability a connection remembers
 
 _ROWCOUNT = [w.ColumnMeta("ROWCOUNT", T.INT64, False, w.MIN_INT, -1)]
 _APPLIED = [w.ColumnMeta("APPLIED", T.BOOLEAN, False, w.MIN_INT, 1)]
@@ -174,6 +175,7 @@ class IgniteSession:
         self._next_id = 1
         self._txs: dict[int, _Tx] = {}
         self._cursors: dict[int, _Cursor] = {}
+        self._null_ok: dict[tuple, tuple] = {}
         self._running: Session | None = None
         #: The id of the request now being answered (the server's OPERATION_CANCEL target).
         self.running_request: int | None = None
@@ -331,12 +333,27 @@ class IgniteSession:
                 tx.finished = True
             raise
         if kind == dialect.QUERY or result.has_result_set and kind != dialect.DML:
-            columns = [column_meta(c) for c in result.columns]
+            described = self._nullability(session, statement.sql, result.columns) \
+                if kind == dialect.QUERY else result.columns
+            columns = [column_meta(c) for c in described]
             types = [c.type_name for c in result.columns]
             rows = [tuple(_wire_value(m, t, v) for m, t, v in zip(columns, types, row))
                     for row in result.rows]
             return columns, rows, -1, False
         return [], [], max(result.rowcount, 0) if kind == dialect.DML else -1, False
+
+    def _nullability(self, session: Session, sql: str, columns: list) -> list:
+        """``columns`` with Ignite's nullability where it is known (plain columns of one
+        table: NOT NULL and primary keys), kept per statement text until the catalog
+        changes (the inference costs a parse and a catalog query)."""
+        key = (sql, self.ctx.engine.generation, tuple(c.type_name for c in columns))
+        flags = self._null_ok.get(key)
+        if flags is None:
+            flags = tuple(c.null_ok for c in session.infer_null_ok(sql, columns))
+            if len(self._null_ok) >= _NULL_OK_CACHE:
+                self._null_ok.clear()
+            self._null_ok[key] = flags
+        return [c._replace(null_ok=f) for c, f in zip(columns, flags)]
 
     def _ddl(self, session: Session, statement: dialect.Statement) -> bool:
         with self.ctx.ddl_lock:  # DDL and its bookkeeping are one step for other clients
