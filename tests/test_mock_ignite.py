@@ -29,7 +29,7 @@ def mock():
 
 
 def connect(mock, **kwargs):
-    return pyignite_dbapi.connect(address=[mock.address], timeout=10, **kwargs)
+    return pyignite_dbapi.connect(address=[mock.address], timeout=30, **kwargs)
 
 
 @pytest.fixture
@@ -105,6 +105,7 @@ def test_exact_round_trip_of_every_column_type_and_nulls(conn, table):
                      "TS", "U", "S", "BIN"]
     dec = cur.description[8]
     assert (dec[1], dec[4], dec[5]) == (decimal.Decimal, 10, 3)
+    assert [d[6] for d in cur.description] == [False] + [True] * (len(VALUES) - 1)
     cur.close()
 
 
@@ -149,6 +150,10 @@ def test_programming_errors(conn):
         cur.execute("SELECT 1 / 0")
     cur.execute("SELECT 7 / 2")  # integer division, as in Calcite
     assert cur.fetchall() == [(3,)]
+    with pytest.raises(pyignite_dbapi.ProgrammingError, match="Failed to parse query"):
+        cur.execute("PRAGMA version")  # DuckDB's, not Ignite's
+    cur.execute("EXPLAIN PLAN FOR SELECT 1")
+    assert [d[0] for d in cur.description] == ["PLAN"] and len(cur.fetchall()) == 1
     cur.execute("SELECT 42")  # the connection is still good
     assert cur.fetchall() == [(42,)]
     cur.close()

@@ -50,9 +50,26 @@ def test_create_table_tails_and_primary_key_rule():
     ("DELETE FROM t", dialect.DML), ("DROP TABLE t", dialect.DDL),
     ("START TRANSACTION", dialect.TX), ("COMMIT", dialect.TX),
     ("CREATE ZONE z WITH PARTITIONS=2", dialect.ZONE), ("VALUES (1)", dialect.QUERY),
+    ("EXPLAIN PLAN FOR SELECT 1", dialect.EXPLAIN), ("explain select 1", dialect.EXPLAIN),
 ])
 def test_statement_kinds(sql, kind):
     assert dialect.translate(sql).kind == kind
+
+
+@pytest.mark.parametrize("sql", ["SET threads = 4", "PRAGMA version", "SHOW TABLES",
+                                 "COPY t TO 'x.csv'",
+                                 "EXPLAIN CREATE TABLE t (a INT PRIMARY KEY)"])
+def test_statements_ignite_lacks_are_parse_errors(sql):
+    with pytest.raises(dialect.DialectError, match="Failed to parse query") as info:
+        dialect.translate(sql)
+    assert info.value.kind == "parse"
+
+
+def test_numbered_insert_placeholders():
+    sql = dialect.translate("INSERT INTO t (a, b) VALUES (?, ? + 1)").sql
+    assert dialect.numbered_insert(sql) == 'INSERT INTO "T" ("A", "B") VALUES ($1, $2 + 1)'
+    assert dialect.numbered_insert(dialect.translate("UPDATE t SET a = ?").sql) is None
+    assert dialect.numbered_insert('INSERT INTO "T" VALUES (?), (?)') is None
 
 
 def test_zone_statements_and_scripts():

@@ -34,7 +34,7 @@ def mock():
 @pytest.fixture(scope="module")
 def bystander(mock):
     """An official-client connection that must keep working through every test."""
-    conn = pyignite_dbapi.connect(address=[mock.address], timeout=10)
+    conn = pyignite_dbapi.connect(address=[mock.address], timeout=30)
     cur = conn.cursor()
     cur.execute("CREATE TABLE bystander (id INT PRIMARY KEY, v VARCHAR)")
     yield cur
@@ -79,6 +79,15 @@ def after_handshake(mock) -> socket.socket:
     assert sock.recv(4) == b"IGNI"
     read_frame(sock)
     return sock
+
+
+def test_requests_sent_with_the_handshake_are_answered(mock):
+    sock = raw(mock)
+    sock.sendall(HANDSHAKE + frame(1, 1) + frame(1, 2))  # one packet, nothing after it
+    assert sock.recv(4) == b"IGNI"
+    read_frame(sock)
+    assert [read_frame(sock)[:2] for _ in range(2)] == [[1, 0], [2, 0]]
+    sock.close()
 
 
 def test_bad_magic_closes_the_connection(mock, bystander):
@@ -169,6 +178,20 @@ def test_unknown_resources_and_bad_page_size(mock):
     answer = client.sql("SELECT 1", tx_id=999)
     assert answer.error.code == w.ErrorCode.RESOURCE_NOT_FOUND
     assert isinstance(client.request(w.Heartbeat), w.EmptyResponse)
+    client.close()
+
+
+def test_read_only_transactions_refuse_dml(mock):
+    client = RawClient(mock.port)
+    client.sql("CREATE TABLE ro (id INT PRIMARY KEY)")
+    tx = client.request(w.TxBegin, read_only=True, observable_timestamp=1).tx_id
+    refused = client.sql("INSERT INTO ro VALUES (1)", tx_id=tx)
+    assert refused.error.code == w.ErrorCode.RUNTIME
+    assert refused.error.message == "DML cannot be started by using read only transactions."
+    assert client.sql("SELECT count(*) FROM ro", tx_id=tx).rows == [(0,)]
+    ddl = client.sql("DROP TABLE ro", tx_id=tx)
+    assert ddl.error.message == "DDL doesn't support transactions."
+    assert isinstance(client.request(w.TxCommit, tx_id=tx), w.EmptyResponse)
     client.close()
 
 

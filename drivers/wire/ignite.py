@@ -1163,6 +1163,11 @@ class Connection:
         self._cursor_columns: dict[int, Sequence[ColumnMeta]] = {}
 
     # --- bytes in --------------------------------------------------------------------------
+    @property
+    def peer_closed(self) -> bool:
+        """True once ``receive_data(b"")`` said the peer closed."""
+        return self._frames.eof
+
     def receive_data(self, data: bytes) -> None:
         """Append received bytes; ``b""`` means the peer closed."""
         if self._magic_pending and data:

@@ -10,6 +10,8 @@ What differs from DuckDB and is handled here:
   mock records (SYSTEM.TABLES) and DuckDB never sees; type lengths and precisions other than
   DECIMAL's are dropped (DuckDB has no VARBINARY(n) or TIMESTAMP(p));
 - ``CREATE ZONE`` / ``ALTER ZONE`` / ``DROP ZONE`` are Ignite's own (:func:`zone_statement`);
+- ``EXPLAIN [PLAN FOR]`` answers one ``PLAN`` column (DuckDB's plan text); statements
+  Ignite does not have (SET, PRAGMA, SHOW, COPY, ...) are parse errors;
 - one statement per SQL_EXEC; a script is split on the semicolons between statements.
 
 Translations are pure functions of the text, cached (a dict whose reads and writes are
@@ -26,14 +28,15 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Tokenizer, TokenType
 
-__all__ = ["Statement", "translate", "split_script", "DialectError", "zone_statement",
-           "ZoneStatement"]
+__all__ = ["Statement", "translate", "numbered_insert", "split_script", "DialectError",
+           "zone_statement", "ZoneStatement"]
 
 _CACHE: dict[tuple[str, str], Statement] = {}
 _CACHE_SIZE = 2048
 _CACHED_TEXT = 16 * 1024
 
-QUERY, DML, DDL, TX, ZONE, OTHER = "query", "dml", "ddl", "tx", "zone", "other"
+QUERY, DML, DDL, TX, ZONE, EXPLAIN, OTHER = (
+    "query", "dml", "ddl", "tx", "zone", "explain", "other")
 
 
 class DialectError(Exception):
@@ -48,9 +51,9 @@ class DialectError(Exception):
 
 @dataclass(frozen=True)
 class Statement:
-    """One translated statement: ``kind`` (query, dml, ddl, tx, zone, other), the DuckDB
-    ``sql``, and for CREATE TABLE the ``table`` (schema or None, name), its ``zone`` and
-    ``colocation`` columns."""
+    """One translated statement: ``kind`` (query, dml, ddl, tx, zone, explain: ``sql`` is
+    then the statement explained), the DuckDB ``sql``, and for CREATE TABLE the ``table``
+    (schema or None, name), its ``zone`` and ``colocation`` columns."""
 
     kind: str
     sql: str
@@ -85,6 +88,7 @@ _TAIL = re.compile(
       | WITH\s*\([^)]*\)
       | WITH\s+\w+\s*=\s*(?:'[^']*'|\w+)(?:\s*,\s*\w+\s*=\s*(?:'[^']*'|\w+))*
     )""", re.IGNORECASE | re.VERBOSE)
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:PLAN\s+FOR\s+|MAPPING\s+FOR\s+)?", re.I)
 _TX_CONTROL = re.compile(r"^\s*(?:START\s+TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b", re.I)
 _CREATE_TABLE = re.compile(r"^\s*CREATE\s+TABLE\b", re.IGNORECASE)
 
@@ -206,6 +210,12 @@ def _translate(sql: str, catalog: str) -> Statement:
         return Statement(ZONE, text)
     if _TX_CONTROL.match(text):
         return Statement(TX, text)
+    explain = _EXPLAIN.match(text)
+    if explain:
+        inner = _translate(text[explain.end():], catalog)
+        if inner.kind not in (QUERY, DML):
+            raise DialectError("Failed to parse query: EXPLAIN takes a query or DML")
+        return Statement(EXPLAIN, inner.sql)
     zone, coloc = None, ()
     if _CREATE_TABLE.match(text):
         text, zone, coloc = _split_create_tail(text)
@@ -220,6 +230,9 @@ def _translate(sql: str, catalog: str) -> Statement:
     kind = _kind(tree)
     if kind == TX:
         return Statement(TX, text)
+    if kind == OTHER:  # SET, PRAGMA, SHOW, COPY, ...: not Ignite SQL
+        raise DialectError("Failed to parse query: Non-query expression encountered in "
+                           "illegal context")
     _upper_identifiers(tree)
     for table in tree.find_all(exp.Table):
         if table.db == "SYSTEM" and not table.catalog:
@@ -268,3 +281,23 @@ def zone_statement(sql: str) -> ZoneStatement | None:
     return ZoneStatement(m.group("action").upper(), _name(m.group("name")),
                          bool(m.group("if")), options.get("PARTITIONS"),
                          options.get("REPLICAS"))
+
+
+def numbered_insert(sql: str) -> str | None:
+    """A translated one-row ``INSERT ... VALUES (?, ...)`` with its placeholders numbered
+    ``$1..$n`` in order (what the engine's one-statement batch insert takes), or None for
+    any other statement."""
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except (ParseError, TokenError):
+        return None
+    values = tree.expression if isinstance(tree, exp.Insert) else None
+    if not isinstance(values, exp.Values) or len(values.expressions) != 1:
+        return None
+    placeholders = list(tree.find_all(exp.Placeholder, bfs=False))
+    if any(p.this for p in placeholders) or any(
+            p.find_ancestor(exp.Values) is not values for p in placeholders):
+        return None
+    for i, placeholder in enumerate(placeholders, 1):
+        placeholder.set("this", str(i))
+    return tree.sql(dialect="duckdb")

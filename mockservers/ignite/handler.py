@@ -45,6 +45,7 @@ __all__ = ["ServerContext", "IgniteSession", "ENGINE_SETTINGS", "MAX_RESOURCES"]
 ENGINE_SETTINGS = {"threads": 1, "integer_division": True}
 #: Open transactions plus cursors one connection may hold.
 MAX_RESOURCES = 1024
+_NULL_OK_CACHE = 256  # statements whose result nullability a connection remembers
 
 _ROWCOUNT = [w.ColumnMeta("ROWCOUNT", T.INT64, False, w.MIN_INT, -1)]
 _APPLIED = [w.ColumnMeta("APPLIED", T.BOOLEAN, False, w.MIN_INT, 1)]
@@ -125,6 +126,46 @@ def _wire_value(col: w.ColumnMeta, type_name: str, value: Any) -> Any:
     return value
 
 
+# argument types -> DuckDB types of the one-statement batch insert's value lists
+_DUCKDB_TYPES = {
+    T.BOOLEAN: "BOOLEAN", T.INT8: "TINYINT", T.INT16: "SMALLINT", T.INT32: "INTEGER",
+    T.INT64: "BIGINT", T.FLOAT: "FLOAT", T.DOUBLE: "DOUBLE", T.DATE: "DATE", T.TIME: "TIME",
+    T.DATETIME: "TIMESTAMP", T.TIMESTAMP: "TIMESTAMPTZ", T.UUID: "UUID", T.STRING: "VARCHAR",
+    T.BYTE_ARRAY: "BLOB",
+}
+
+
+def _bulk_types(rows: Sequence[Sequence[tuple[T | None, Any]]]) -> list[str] | None:
+    """One DuckDB type per argument column when every row agrees (NULLs fit any), else
+    None."""
+    width = len(rows[0])
+    found: list[T | None] = [None] * width
+    scales = [0] * width
+    for row in rows:
+        if len(row) != width:
+            return None
+        for i, (col_type, value) in enumerate(row):
+            if col_type is None:
+                continue
+            if found[i] not in (None, col_type):
+                return None
+            found[i] = col_type
+            if col_type == T.DECIMAL:
+                exponent = value.as_tuple().exponent
+                scales[i] = max(scales[i], -exponent if isinstance(exponent, int) else 0)
+    out = []
+    for col_type, scale in zip(found, scales):
+        if col_type == T.DECIMAL:
+            out.append(f"DECIMAL(38, {min(scale, 37)})")
+        elif col_type is None:
+            out.append("VARCHAR")
+        elif col_type in _DUCKDB_TYPES:
+            out.append(_DUCKDB_TYPES[col_type])
+        else:
+            return None
+    return out
+
+
 class IgniteSession:
     """The Ignite state of one connection (module doc)."""
 
@@ -134,6 +175,7 @@ class IgniteSession:
         self._next_id = 1
         self._txs: dict[int, _Tx] = {}
         self._cursors: dict[int, _Cursor] = {}
+        self._null_ok: dict[tuple, tuple] = {}
         self._running: Session | None = None
         #: The id of the request now being answered (the server's OPERATION_CANCEL target).
         self.running_request: int | None = None
@@ -265,6 +307,10 @@ class IgniteSession:
         if kind == dialect.TX:
             raise sql_error(ErrorCode.STMT_VALIDATION, 'Statement of type "Transaction control '
                             'statement" is not allowed in current context')
+        # OptimizingPhaseHandler.ensureStatementMatchesTx (3.1.0: RUNTIME_ERR for both)
+        if kind == dialect.DML and tx is not None and tx.read_only:
+            raise sql_error(ErrorCode.RUNTIME,
+                            "DML cannot be started by using read only transactions.")
         if kind in (dialect.DDL, dialect.ZONE):
             if tx is not None:
                 raise sql_error(ErrorCode.RUNTIME, "DDL doesn't support transactions.")
@@ -275,6 +321,10 @@ class IgniteSession:
             applied = self._ddl(session, statement)
             return [], [], -1, applied
         self._running = session
+        if kind == dialect.EXPLAIN:
+            plan = session.execute(f"EXPLAIN {statement.sql}", params)
+            text = "\n".join(str(row[-1]) for row in plan.rows)
+            return [w.ColumnMeta("PLAN", T.STRING, True, w.MIN_INT, 65536)], [(text,)], -1, False
         try:
             result = session.execute(statement.sql, params)
         except eng.EngineError:
@@ -283,12 +333,27 @@ class IgniteSession:
                 tx.finished = True
             raise
         if kind == dialect.QUERY or result.has_result_set and kind != dialect.DML:
-            columns = [column_meta(c) for c in result.columns]
+            described = self._nullability(session, statement.sql, result.columns) \
+                if kind == dialect.QUERY else result.columns
+            columns = [column_meta(c) for c in described]
             types = [c.type_name for c in result.columns]
             rows = [tuple(_wire_value(m, t, v) for m, t, v in zip(columns, types, row))
                     for row in result.rows]
             return columns, rows, -1, False
         return [], [], max(result.rowcount, 0) if kind == dialect.DML else -1, False
+
+    def _nullability(self, session: Session, sql: str, columns: list) -> list:
+        """``columns`` with Ignite's nullability where it is known (plain columns of one
+        table: NOT NULL and primary keys), kept per statement text until the catalog
+        changes (the inference costs a parse and a catalog query)."""
+        key = (sql, self.ctx.engine.generation, tuple(c.type_name for c in columns))
+        flags = self._null_ok.get(key)
+        if flags is None:
+            flags = tuple(c.null_ok for c in session.infer_null_ok(sql, columns))
+            if len(self._null_ok) >= _NULL_OK_CACHE:
+                self._null_ok.clear()
+            self._null_ok[key] = flags
+        return [c._replace(null_ok=f) for c, f in zip(columns, flags)]
 
     def _ddl(self, session: Session, statement: dialect.Statement) -> bool:
         with self.ctx.ddl_lock:  # DDL and its bookkeeping are one step for other clients
@@ -410,6 +475,8 @@ class IgniteSession:
             columns = _ROWCOUNT
         elif statement.kind in (dialect.DDL, dialect.ZONE, dialect.TX):
             columns = _APPLIED
+        elif statement.kind == dialect.EXPLAIN:
+            columns = [w.ColumnMeta("PLAN", T.STRING, True, w.MIN_INT, 65536)]
         else:
             columns = self._describe(r, statement)
         return w.SqlQueryMetaResponse(request_id=r.request_id, columns=columns,
@@ -437,6 +504,11 @@ class IgniteSession:
                 "Invalid SQL statement type. Expected [DML] but got "
                 f"[{'QUERY' if statement.kind == dialect.QUERY else 'DDL'}].",
                 extensions={w.SQL_UPDATE_COUNTERS: []}))
+        if tx is None and r.rows and len(r.rows) > 1:
+            done = self._bulk_insert(session, statement, r.rows)
+            if done:
+                return w.SqlExecBatchResponse(request_id=r.request_id, counts=[1] * done,
+                                              observable_timestamp=self.ctx.timestamp())
         counts: list[int] = []
         for row in r.rows or [[]]:
             try:
@@ -450,6 +522,24 @@ class IgniteSession:
             counts.append(affected)
         return w.SqlExecBatchResponse(request_id=r.request_id, counts=counts,
                                       observable_timestamp=self.ctx.timestamp())
+
+    def _bulk_insert(self, session: Session, statement: dialect.Statement,
+                     rows: Sequence[Sequence[tuple[T | None, Any]]]) -> int | None:
+        """All rows of an autocommitted one-row INSERT batch in one engine statement (all
+        or nothing), or None when that cannot be done or failed: then the rows run one by
+        one, so that a failure is reported with the counts before it."""
+        sql = dialect.numbered_insert(statement.sql)
+        if sql is None:
+            return None
+        types = _bulk_types(rows)
+        if types is None:
+            return None
+        self._running = session
+        try:
+            done = session.insert_many(sql, [_bind(row) for row in rows], types)
+        except eng.EngineError:
+            return None
+        return done if done == len(rows) else None
 
     def _script(self, r: w.SqlExecScript) -> w.Response:
         self._use_schema(self._auto, _schema_name(r.properties.schema))
