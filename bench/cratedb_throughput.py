@@ -36,59 +36,26 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import select
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 
 import urllib3
+from benchlib import cpu_seconds, spread, start, stop  # bench/ is the script's folder
 from crate import client as crate_client
 from crate.client.http import _create_sql_payload
 
 from dbapi_conformance.drivers import cratedb as reference
 from dbapi_conformance.drivers.wire.cratedb import encode_sql_request
 
-START_TIMEOUT = 60.0  # seconds for a server to print its ready line
 HERE = os.path.dirname(os.path.abspath(__file__))
 FETCH = "SELECT id, name, value, ts FROM bench"
 POINT = "SELECT name FROM bench WHERE id = ?"
 TS0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z in epoch ms
 TARGETS = {"fetch": 2.0, "point": 1.5}
 BULK_TARGET = 0.3
-
-
-def start(argv: list[str]) -> tuple[subprocess.Popen, str]:
-    """Start a server process; return it and the URL of its ``... listening on URL`` line."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
-    line = proc.stdout.readline().strip() if ready else ""
-    if " listening on " not in line:
-        proc.kill()
-        raise SystemExit(f"{argv[1:3]} did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[1]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux /proc; 0.0 elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load(url: str, rows: int) -> None:
@@ -184,12 +151,6 @@ def bulk_once(url: str, n: int, pid: int) -> tuple[float, float, int]:
     count = cur.fetchone()[0]
     conn.close()
     return wall, cpu, count
-
-
-def spread(values: list[float], scale: float, unit: str, digits: int) -> str:
-    med = statistics.median(values) * scale
-    return (f"{med:,.{digits}f} {unit} ({min(values) * scale:,.{digits}f}-"
-            f"{max(values) * scale:,.{digits}f})")
 
 
 def main() -> None:
