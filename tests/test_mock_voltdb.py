@@ -2,7 +2,9 @@
 VoltProcedure): @AdHoc DDL, DML and queries with exact values of every type and NULLs,
 multi-statement batches, constraint violations with their VoltException, unknown
 procedures, parameter counts, CREATE PROCEDURE, the default CRUD procedures, and the
-metadata system procedures (protocols/voltdb.md 4-6)."""
+metadata system procedures (protocols/voltdb.md 4-6). The type round trips, arrays,
+constraint violations, unknown procedures and CREATE PROCEDURE also run against the
+``dbapi-mock voltdb`` command in a subprocess."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbapi_conformance.drivers.wire.voltdb import decode_login_response, decode_response
+from dbapi_conformance.harness.databases import get_database
+from dbapi_conformance.harness.servers import start_mock_subprocess
 from dbapi_conformance.mockservers.voltdb import MockServer
 
 F = v.FastSerializer
@@ -33,9 +37,27 @@ def server():
         yield srv
 
 
+@pytest.fixture(scope="module")
+def command_server():
+    """The mock as ``dbapi-mock voltdb --port 0`` in a subprocess."""
+    endpoint, stop = start_mock_subprocess(get_database("voltdb"))
+    try:
+        yield endpoint.host, endpoint.port
+    finally:
+        stop()
+
+
+#: Runs a test against the mock in-process and through ``dbapi-mock voltdb`` (the command).
+BOTH_SERVERS = pytest.mark.parametrize("client", ["in-process", "dbapi-mock voltdb"],
+                                       indirect=True)
+
+
 @pytest.fixture
-def client(server):
-    host, port = server.address
+def client(request, server):
+    if getattr(request, "param", "in-process") == "in-process":
+        host, port = server.address
+    else:
+        host, port = request.getfixturevalue("command_server")
     c = F(host, port, connect_timeout=10, procedure_timeout=30)
     yield c
     c.close()
@@ -101,6 +123,7 @@ def _local_micros(ts: dt.datetime) -> int:
     return int(time.mktime(ts.timetuple())) * 1_000_000 + ts.microsecond
 
 
+@BOTH_SERVERS
 def test_every_type_and_null_round_trips_exactly(client):
     t = table_name()
     ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, {EVERY})"))
@@ -173,6 +196,7 @@ def test_batch_rules(client):
         -2, "Incorrect number of parameters passed: expected 2, passed 1")
 
 
+@BOTH_SERVERS
 def test_constraint_violation_status_and_exception(client):
     t = table_name()
     ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL, PRIMARY KEY (id))"))
@@ -192,6 +216,7 @@ def test_constraint_violation_status_and_exception(client):
     assert r.exception.typestr == "SQL Exception" and r.exception.sql_state_bytes == "22012"
 
 
+@BOTH_SERVERS
 def test_planner_errors_and_unknown_procedures(client):
     r = adhoc(client, "SELECT * FROM no_such_table")
     assert (r.status, r.statusString) == (
@@ -205,6 +230,7 @@ def test_planner_errors_and_unknown_procedures(client):
     assert (r.status, r.statusString) == (-3, "Procedure @NoSuchSysproc was not found")
 
 
+@BOTH_SERVERS
 def test_create_procedure_call_partition_and_drop(client):
     t = table_name()
     ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL, name VARCHAR(20), "
@@ -397,6 +423,7 @@ def test_results_are_bounded(client):
     assert len(r.tables[0].tuples) == 100000 and r.tables[0].tuples[0] == [99999]
 
 
+@BOTH_SERVERS
 def test_array_parameters_for_in_lists(client):
     t = table_name()
     ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, s VARCHAR(5), "
