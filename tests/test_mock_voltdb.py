@@ -2,14 +2,18 @@
 VoltProcedure): @AdHoc DDL, DML and queries with exact values of every type and NULLs,
 multi-statement batches, constraint violations with their VoltException, unknown
 procedures, parameter counts, CREATE PROCEDURE, the default CRUD procedures, and the
-metadata system procedures (protocols/voltdb.md 4-6)."""
+metadata system procedures (protocols/voltdb.md 4-6). The type round trips, arrays,
+constraint violations, unknown procedures and CREATE PROCEDURE also run against the
+``dbapi-mock voltdb`` command in a subprocess."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import itertools
 import json
+import struct
 import time
 
 import pytest
@@ -17,6 +21,9 @@ import voltdbclient as v
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dbapi_conformance.drivers.wire.voltdb import decode_login_response, decode_response
+from dbapi_conformance.harness.databases import get_database
+from dbapi_conformance.harness.servers import start_mock_subprocess
 from dbapi_conformance.mockservers.voltdb import MockServer
 
 F = v.FastSerializer
@@ -30,9 +37,27 @@ def server():
         yield srv
 
 
+@pytest.fixture(scope="module")
+def command_server():
+    """The mock as ``dbapi-mock voltdb --port 0`` in a subprocess."""
+    endpoint, stop = start_mock_subprocess(get_database("voltdb"))
+    try:
+        yield endpoint.host, endpoint.port
+    finally:
+        stop()
+
+
+#: Runs a test against the mock in-process and through ``dbapi-mock voltdb`` (the command).
+BOTH_SERVERS = pytest.mark.parametrize("client", ["in-process", "dbapi-mock voltdb"],
+                                       indirect=True)
+
+
 @pytest.fixture
-def client(server):
-    host, port = server.address
+def client(request, server):
+    if getattr(request, "param", "in-process") == "in-process":
+        host, port = server.address
+    else:
+        host, port = request.getfixturevalue("command_server")
     c = F(host, port, connect_timeout=10, procedure_timeout=30)
     yield c
     c.close()
@@ -98,6 +123,7 @@ def _local_micros(ts: dt.datetime) -> int:
     return int(time.mktime(ts.timetuple())) * 1_000_000 + ts.microsecond
 
 
+@BOTH_SERVERS
 def test_every_type_and_null_round_trips_exactly(client):
     t = table_name()
     ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, {EVERY})"))
@@ -170,6 +196,7 @@ def test_batch_rules(client):
         -2, "Incorrect number of parameters passed: expected 2, passed 1")
 
 
+@BOTH_SERVERS
 def test_constraint_violation_status_and_exception(client):
     t = table_name()
     ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL, PRIMARY KEY (id))"))
@@ -189,6 +216,7 @@ def test_constraint_violation_status_and_exception(client):
     assert r.exception.typestr == "SQL Exception" and r.exception.sql_state_bytes == "22012"
 
 
+@BOTH_SERVERS
 def test_planner_errors_and_unknown_procedures(client):
     r = adhoc(client, "SELECT * FROM no_such_table")
     assert (r.status, r.statusString) == (
@@ -202,6 +230,7 @@ def test_planner_errors_and_unknown_procedures(client):
     assert (r.status, r.statusString) == (-3, "Procedure @NoSuchSysproc was not found")
 
 
+@BOTH_SERVERS
 def test_create_procedure_call_partition_and_drop(client):
     t = table_name()
     ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL, name VARCHAR(20), "
@@ -306,15 +335,48 @@ def test_system_information_without_a_selector_is_the_overview(client):
     assert {row[1] for row in r.tables[0].tuples} >= {"IPADDRESS", "CLIENTPORT", "VERSION"}
 
 
-def test_dump_file_records_the_traffic(server, tmp_path):
+def _dumped_frames(data: bytes) -> list[bytes]:
+    """The frame bodies of a voltdbclient dump file: each frame it sent (``flush``) or read
+    (``bufferForRead``), length prefix included, followed by a newline byte."""
+    frames = []
+    while data:
+        (length,) = struct.unpack_from(">i", data)
+        assert data[4 + length:5 + length] == b"\n", "each dumped frame ends with a newline"
+        frames.append(data[4:4 + length])
+        data = data[5 + length:]
+    return frames
+
+
+def _str(text: str) -> bytes:
+    return struct.pack(">i", len(text)) + text.encode()
+
+
+def test_dump_file_holds_the_login_and_invocation_bytes_exchanged(server, tmp_path):
     dump = tmp_path / "volt.dump"
-    c = F(*server.address, dump_file_path=str(dump), connect_timeout=10, procedure_timeout=30)
+    sql = "SELECT ? + 1 AS answer"
+    c = F(*server.address, username="dumper", password="secret", dump_file_path=str(dump),
+          connect_timeout=10, procedure_timeout=30)
     try:
-        ok(adhoc(c, "SELECT 41 + 1 AS answer"))
+        r = ok(adhoc(c, sql, [BI], [41]))
+        assert r.tables[0].tuples == [[42]]
+        login_seen = (c.hostId, c.connectionId, c.buildString)
     finally:
         c.close()
-    data = dump.read_bytes()
-    assert b"@AdHoc" in data and b"SELECT 41 + 1 AS answer" in data
+    frames = _dumped_frames(dump.read_bytes())
+    assert len(frames) == 4  # login, its answer, the invocation, its answer
+    login, login_answer, invocation, answer = frames
+    # version 1, scheme 1 (SHA-256), service, user, raw digest (voltdb.md 2.1, 2.3)
+    assert login == (b"\x01\x01" + _str("database") + _str("dumper")
+                     + hashlib.sha256(b"secret").digest())
+    got = decode_login_response(login_answer)
+    assert got.status == 0
+    assert (got.host_id, got.connection_id, got.build_string) == login_seen
+    # version 0, "@AdHoc", handle 1, two parameters: STRING sql, BIGINT 41 (voltdb.md 3.1)
+    assert invocation == (b"\x00" + _str("@AdHoc") + struct.pack(">qh", 1, 2)
+                          + b"\x09" + _str(sql) + b"\x06" + struct.pack(">q", 41))
+    got = decode_response(answer)
+    assert (got.client_handle, got.status) == (1, 1)
+    assert [t.rows for t in got.tables] == [[(42,)]]
 
 
 def test_procedure_parameters_are_made_compatible_or_refused(client):
@@ -361,6 +423,7 @@ def test_results_are_bounded(client):
     assert len(r.tables[0].tuples) == 100000 and r.tables[0].tuples[0] == [99999]
 
 
+@BOTH_SERVERS
 def test_array_parameters_for_in_lists(client):
     t = table_name()
     ok(adhoc(client, f"CREATE TABLE {t} (id INTEGER NOT NULL PRIMARY KEY, s VARCHAR(5), "
