@@ -16,38 +16,14 @@ type objects and constructors come from
 socket I/O in :mod:`.transport`.
 """
 
-from importlib import metadata as _metadata
+from dbapi_conformance.drivers import _dbapi
+from dbapi_conformance.drivers._dbapi import *  # noqa: F403 - exceptions, constructors
 
-try:
-    __version__ = _metadata.version("dbapi-conformance")
-except _metadata.PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
-
+__version__ = _dbapi.package_version()
 apilevel = "2.0"
 threadsafety = 1
 paramstyle = "named"
 
-from dbapi_conformance.drivers._dbapi.exceptions import (  # noqa: E402
-    DatabaseError,
-    DataError,
-    Error,
-    IntegrityError,
-    InterfaceError,
-    InternalError,
-    NotSupportedError,
-    OperationalError,
-    ProgrammingError,
-    Warning,
-)
-from dbapi_conformance.drivers._dbapi.types import (  # noqa: E402
-    Binary,
-    Date,
-    DateFromTicks,
-    Time,
-    TimeFromTicks,
-    Timestamp,
-    TimestampFromTicks,
-)
 from dbapi_conformance.drivers.ignite.connection import Connection, connect  # noqa: E402
 from dbapi_conformance.drivers.ignite.cursor import Cursor  # noqa: E402
 from dbapi_conformance.drivers.ignite.types import (  # noqa: E402
@@ -58,10 +34,5 @@ from dbapi_conformance.drivers.ignite.types import (  # noqa: E402
     STRING,
 )
 
-__all__ = [
-    "__version__", "apilevel", "threadsafety", "paramstyle", "connect", "Connection",
-    "Cursor", "Warning", "Error", "InterfaceError", "DatabaseError", "DataError",
-    "OperationalError", "IntegrityError", "InternalError", "ProgrammingError",
-    "NotSupportedError", "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID", "Date", "Time",
-    "Timestamp", "DateFromTicks", "TimeFromTicks", "TimestampFromTicks", "Binary",
-]
+__all__ = ["__version__", "apilevel", "threadsafety", "paramstyle", "connect", "Connection",
+           "Cursor", "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID", *_dbapi.__all__]
