@@ -251,7 +251,7 @@ def test_subcommands_come_from_the_registry(monkeypatch):
 
 def test_usage_errors_and_unavailable_mocks(monkeypatch, capsys):
     assert command.main(["cratedb", "--port", "0", "--password", "pw"]) == 2
-    assert capsys.readouterr().err == "dbapi-mock: --password needs --user\n"
+    assert capsys.readouterr().err == "dbapi-mock: --password needs a --user before it\n"
     assert command.main(["cratedb", "--port", "0", "--tls-cert", "c.pem"]) == 2
     assert capsys.readouterr().err == "dbapi-mock: --tls-cert and --tls-key go together\n"
     assert command.main(["cratedb", "--port", "0", "--tls-cert", "/no/c.pem",

@@ -157,7 +157,7 @@ def test_the_password_from_the_environment_is_not_in_the_process_arguments(tmp_p
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--password-env", "X"], "--password-env needs --user"),
+    (["--password-env", "X"], "--password-env needs a --user before it"),
     (["--user", "a", "--password-env", "MOCK_UNSET_VARIABLE_1"],
      "--password-env MOCK_UNSET_VARIABLE_1: the variable is not set"),
     (["--user", "a", "--password-file", "/nonexistent/pw"],

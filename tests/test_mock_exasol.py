@@ -413,7 +413,7 @@ def test_dbapi_mock_exasol_subprocess(tls_files, tmp_path, tls):
 
 
 def test_dbapi_mock_exasol_refuses_bad_options(tmp_path):
-    for args, text in ((["--user", "x"], "needs --password-env or --password-file"),
+    for args, text in ((["--user", "x"], "needs a password: a --password-env or --password-file"),
                        (["--password-env", "X"], "needs a --user"),
                        (["--tls-cert", str(tmp_path / "none.pem")], "go together")):
         proc = subprocess.run([sys.executable, "-m", "dbapi_conformance.mockservers",

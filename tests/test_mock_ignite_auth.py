@@ -123,7 +123,7 @@ def test_tls_with_client_certificates(pki):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--password", "x"], "--password needs --user"),
+    (["--password", "x"], "--password needs a --user before it"),
     (["--user", "a"], "--user a needs a password"),
     (["--user", "a", "--password", "x", "--password", "y"], "--user a has two passwords"),
     (["--user", "a", "--password-env", "IGN_NO_SUCH_VARIABLE_X"], "the variable is not set"),

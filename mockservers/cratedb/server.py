@@ -29,7 +29,6 @@ import concurrent.futures
 import contextlib
 import functools
 import logging
-import os
 import re
 import ssl
 import time
@@ -72,6 +71,12 @@ from dbapi_conformance.mockservers.cratedb.users import (
     parse_trust_rule,
 )
 from dbapi_conformance.mockservers.engine import Engine
+from dbapi_conformance.mockservers.options import (
+    add_tls_options,
+    add_user_options,
+    check_files,
+    read_accounts,
+)
 
 __all__ = ["MockServer"]
 
@@ -329,34 +334,22 @@ class MockServer(BaseMockServer):
         super().add_arguments(parser, default_port)
         parser.add_argument("--database", metavar="PATH",
                             help="DuckDB file: tables survive a restart (default: in memory)")
-        parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve https")
-        parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+        add_tls_options(parser, serves="https")
         parser.add_argument("--refresh-interval", metavar="MS", type=float,
                             help="strict refresh mode: writes reach non primary-key reads "
                                  "only after REFRESH TABLE or MS milliseconds, as in CrateDB "
                                  "(default: at once)")
-        auth = parser.add_argument_group(
-            "authentication",
+        auth = add_user_options(
+            parser, "authentication",
             "Off by default, as in CrateDB without auth.host_based: every existing user gets "
             "in without a password, and a client without credentials is the superuser "
             "'crate'. A --user with a password, a --trust rule or --client-ca turns it on: "
             "the --trust rules are tried in order, then password authentication for "
             "everyone (certificate authentication with --client-ca). 'crate' has no "
             "password: it gets in through a --trust rule only. CREATE USER / ALTER USER / "
-            "DROP USER change the users while the server runs.")
-        for flag, metavar, text in (
-                ("--user", "NAME", "a user besides 'crate' (repeatable); its password is "
-                                   "the --password-env, --password-file or --password "
-                                   "after it"),
-                ("--password-env", "VAR", "the preceding --user's password is in "
-                                          "environment variable VAR"),
-                ("--password-file", "PATH", "the preceding --user's password is in file "
-                                            "PATH (its first line)"),
-                ("--password", "PW", "the preceding --user's password (other local users "
-                                     "can read it in ps: prefer --password-env or "
-                                     "--password-file)")):
-            auth.add_argument(flag, metavar=metavar, dest="user_specs", default=None,
-                              action=_UserSpec, help=text)
+            "DROP USER change the users while the server runs.",
+            "a user besides 'crate' (repeatable); its password is the --password-env, "
+            "--password-file or --password after it")
         auth.add_argument("--trust", metavar="USER@ADDRESS", action="append", default=[],
                           help="let USER in without a password from ADDRESS (an IP address, "
                                "a CIDR network or _local_; * or nothing = any), e.g. "
@@ -370,12 +363,7 @@ class MockServer(BaseMockServer):
         """A server from the options; UsageError for --tls-cert without --tls-key (or the
         reverse), a file that is not there, a password option without a --user before
         it, a password that cannot be read, and a rule that cannot be read."""
-        if bool(args.tls_cert) != bool(args.tls_key):
-            raise UsageError("--tls-cert and --tls-key go together")
-        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key),
-                             ("--client-ca", args.client_ca)):
-            if path and not os.path.isfile(path):
-                raise UsageError(f"{option} {path}: no such file")
+        check_files(args, "--client-ca")
         if args.client_ca and not args.tls_cert:
             raise UsageError("--client-ca needs --tls-cert and --tls-key")
         rules = []
@@ -384,7 +372,8 @@ class MockServer(BaseMockServer):
                 rules.append(parse_trust_rule(text))
             except ValueError as exc:
                 raise UsageError(f"--trust {text}: {exc}") from None
-        accounts = _accounts(args.user_specs or [])
+        accounts = read_accounts(args.user_specs, check_user=_not_superuser,
+                                 need_password=False)
         for name, password in accounts.items():
             if password is None and not args.client_ca and not any(
                     r.user in (None, name) for r in rules):
@@ -718,54 +707,10 @@ class MockServer(BaseMockServer):
         return b"".join(chunks)
 
 
-class _UserSpec(argparse.Action):
-    """Collects --user and the password options in command-line order, so that each
-    password belongs to the --user before it."""
-
-    def __call__(self, parser, namespace, value, option_string=None):
-        specs = list(getattr(namespace, self.dest, None) or [])
-        specs.append((option_string, value))
-        setattr(namespace, self.dest, specs)
-
-
-def _accounts(specs: list[tuple[str, str]]) -> dict[str, str | None]:
-    """user -> password (None: none) from the collected (option, value) pairs; reads the
-    variables and files; UsageError for what does not fit."""
-    accounts: dict[str, str | None] = {}
-    current = None
-    for option, value in specs:
-        if option == "--user":
-            if value == SUPERUSER:
-                raise UsageError(f"--user {SUPERUSER}: '{SUPERUSER}' is the superuser, always "
-                                 "there and without a password; let it in with --trust "
-                                 f"{SUPERUSER}@ADDRESS")
-            if value in accounts:
-                raise UsageError(f"--user {value} is given twice")
-            accounts[value] = None
-            current = value
-            continue
-        if current is None:
-            raise UsageError(f"{option} needs --user")
-        if accounts[current] is not None:
-            raise UsageError(f"--user {current} has two passwords")
-        if option == "--password-env":
-            password = os.environ.get(value)
-            if password is None:
-                raise UsageError(f"--password-env {value}: the variable is not set")
-        elif option == "--password-file":
-            try:
-                with open(value, encoding="utf-8") as f:
-                    password = f.readline().rstrip("\r\n")
-            except OSError as exc:
-                raise UsageError(f"--password-file {value}: {exc.strerror}") from None
-            except UnicodeDecodeError:
-                raise UsageError(f"--password-file {value}: not UTF-8 text") from None
-        else:
-            password = value
-        if not password:
-            raise UsageError(f"{option} {value}: the password of --user {current} is empty")
-        accounts[current] = password
-    return accounts
+def _not_superuser(name: str) -> None:
+    if name == SUPERUSER:
+        raise UsageError(f"--user {SUPERUSER}: '{SUPERUSER}' is the superuser, always there and "
+                         f"without a password; let it in with --trust {SUPERUSER}@ADDRESS")
 
 
 def _install_refresher(refresher: Refresher, engine, catalog: Catalog) -> None:

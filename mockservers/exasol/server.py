@@ -26,7 +26,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import os
 import secrets
 import ssl
 import threading
@@ -42,7 +41,13 @@ from dbapi_conformance.mockservers.base import BaseMockServer, UsageError
 from dbapi_conformance.mockservers.engine import Engine
 from dbapi_conformance.mockservers.exasol import systables
 from dbapi_conformance.mockservers.exasol.handler import ExasolSession, ServerContext
-from dbapi_conformance.mockservers.exasol.users import UserOption, UserStore, accounts
+from dbapi_conformance.mockservers.exasol.users import UserStore
+from dbapi_conformance.mockservers.options import (
+    add_tls_options,
+    add_user_options,
+    check_files,
+    read_accounts,
+)
 
 __all__ = ["ExasolMockServer", "VERSION"]
 
@@ -128,39 +133,24 @@ class ExasolMockServer(BaseMockServer):
         super().add_arguments(parser, default_port)
         parser.add_argument("--database", metavar="PATH",
                             help="DuckDB file: tables survive a restart (default: in memory)")
-        parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve wss")
-        parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+        add_tls_options(parser, serves="wss")
         parser.add_argument("--max-message-size", metavar="BYTES", type=int,
                             default=MAX_MESSAGE_SIZE,
                             help=f"largest message, also once inflated ({MAX_MESSAGE_SIZE})")
-        auth = parser.add_argument_group(
-            "users", "Without --user the one user is 'sys' with password 'exasol', as in "
-            "Exasol's docker image. Each --user NAME takes its password from the "
+        add_user_options(
+            parser, "users", "Without --user the one user is 'sys' with password 'exasol', as "
+            "in Exasol's docker image. Each --user NAME takes its password from the "
             "--password-env or --password-file after it; given users replace the default "
-            "(give --user sys too to keep it). User names are case-insensitive.")
-        for flag, metavar, text in (
-                ("--user", "NAME", "a user (repeatable)"),
-                ("--password-env", "VAR", "the preceding --user's password is in "
-                                          "environment variable VAR"),
-                ("--password-file", "PATH", "the preceding --user's password is the first "
-                                            "line of file PATH")):
-            auth.add_argument(flag, metavar=metavar, dest="user_specs", default=None,
-                              action=UserOption, help=text)
+            "(give --user sys too to keep it). User names are case-insensitive.",
+            "a user (repeatable)", plain_password=False)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ExasolMockServer:
         """A server from the options; UsageError for options that do not go together."""
-        if bool(args.tls_cert) != bool(args.tls_key):
-            raise UsageError("--tls-cert and --tls-key go together")
-        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
-            if path and not os.path.isfile(path):
-                raise UsageError(f"{option} {path}: no such file")
+        check_files(args)
         if args.max_message_size < 1024:
             raise UsageError("--max-message-size must be at least 1024 bytes")
-        try:
-            users = accounts(args.user_specs) if args.user_specs else None
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        users = read_accounts(args.user_specs, fold=str.upper) if args.user_specs else None
         return cls(host=args.host, port=args.port, users=users, database=args.database,
                    tls_cert=args.tls_cert, tls_key=args.tls_key,
                    max_message_size=args.max_message_size)

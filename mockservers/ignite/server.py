@@ -23,7 +23,6 @@ import concurrent.futures
 import contextlib
 import functools
 import logging
-import os
 import ssl
 import uuid
 from collections.abc import Mapping
@@ -40,6 +39,12 @@ from dbapi_conformance.mockservers.ignite.handler import (
     _Page,
 )
 from dbapi_conformance.mockservers.ignite.users import UserStore
+from dbapi_conformance.mockservers.options import (
+    add_tls_options,
+    add_user_options,
+    check_files,
+    read_accounts,
+)
 
 __all__ = ["MockServer"]
 
@@ -98,41 +103,26 @@ class MockServer(StreamMockServer):
         super().add_arguments(parser, default_port)
         parser.add_argument("--database", metavar="PATH",
                             help="DuckDB file: tables survive a restart (default: in memory)")
-        parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve TLS")
-        parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+        add_tls_options(parser)
         parser.add_argument("--client-ca", metavar="FILE",
                             help="PEM CA file (needs --tls-cert): every client must present "
                                  "a certificate this CA signed")
-        auth = parser.add_argument_group(
-            "authentication",
+        add_user_options(
+            parser, "authentication",
             "Off by default, as in Ignite without security enabled: every handshake passes. "
-            "A --user turns basic authentication on: only the users given get in.")
-        for flag, metavar, text in (
-                ("--user", "NAME", "a user (repeatable); its password is the "
-                                   "--password-env, --password-file or --password after it"),
-                ("--password-env", "VAR", "the preceding --user's password is in "
-                                          "environment variable VAR"),
-                ("--password-file", "PATH", "the preceding --user's password is in file "
-                                            "PATH (its first line)"),
-                ("--password", "PW", "the preceding --user's password (other local users "
-                                     "can read it in ps: prefer --password-env or "
-                                     "--password-file)")):
-            auth.add_argument(flag, metavar=metavar, dest="user_specs", default=None,
-                              action=_UserSpec, help=text)
+            "A --user turns basic authentication on: only the users given get in.",
+            "a user (repeatable); its password is the --password-env, --password-file or "
+            "--password after it")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> MockServer:
         """A server from the options; UsageError for --tls-cert without --tls-key (or the
         reverse), a missing file, --client-ca without TLS, and users without a password."""
-        if bool(args.tls_cert) != bool(args.tls_key):
-            raise UsageError("--tls-cert and --tls-key go together")
-        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key),
-                             ("--client-ca", args.client_ca)):
-            if path and not os.path.isfile(path):
-                raise UsageError(f"{option} {path}: no such file")
+        check_files(args, "--client-ca")
         if args.client_ca and not args.tls_cert:
             raise UsageError("--client-ca needs --tls-cert and --tls-key")
-        return cls(host=args.host, port=args.port, users=_accounts(args.user_specs or []),
+        users = read_accounts(args.user_specs, fold=str.lower)
+        return cls(host=args.host, port=args.port, users=users,
                    database=args.database, tls_cert=args.tls_cert, tls_key=args.tls_key,
                    client_ca=args.client_ca)
 
@@ -304,52 +294,3 @@ class MockServer(StreamMockServer):
             return codec.send(w.ErrorResponse(request_id=request.request_id, error=w.ErrorInfo(
                 w.ErrorCode.INTERNAL, w.IGNITE_EXCEPTION, f"cannot send the result: {exc}",
                 uuid.uuid4())))
-
-
-class _UserSpec(argparse.Action):
-    """Collects --user and the password options in command-line order."""
-
-    def __call__(self, parser, namespace, value, option_string=None):
-        specs = list(getattr(namespace, self.dest, None) or [])
-        specs.append((option_string, value))
-        setattr(namespace, self.dest, specs)
-
-
-def _accounts(specs: list[tuple[str, str]]) -> dict[str, str]:
-    """user -> password from the collected (option, value) pairs; UsageError for what does
-    not fit (a password without --user, a user without or with two passwords)."""
-    accounts: dict[str, str | None] = {}
-    current = None
-    for option, value in specs:
-        if option == "--user":
-            if value.lower() in (a.lower() for a in accounts):
-                raise UsageError(f"--user {value} is given twice")
-            accounts[value] = None
-            current = value
-            continue
-        if current is None:
-            raise UsageError(f"{option} needs --user")
-        if accounts[current] is not None:
-            raise UsageError(f"--user {current} has two passwords")
-        if option == "--password-env":
-            password = os.environ.get(value)
-            if password is None:
-                raise UsageError(f"--password-env {value}: the variable is not set")
-        elif option == "--password-file":
-            try:
-                with open(value, encoding="utf-8") as f:
-                    password = f.readline().rstrip("\r\n")
-            except OSError as exc:
-                raise UsageError(f"--password-file {value}: {exc.strerror}") from None
-            except UnicodeDecodeError:
-                raise UsageError(f"--password-file {value}: not UTF-8 text") from None
-        else:
-            password = value
-        if not password:
-            raise UsageError(f"{option} {value}: the password of --user {current} is empty")
-        accounts[current] = password
-    for name, password in accounts.items():
-        if password is None:
-            raise UsageError(f"--user {name} needs a password (--password-env, "
-                             "--password-file or --password)")
-    return accounts  # type: ignore[return-value]

@@ -21,7 +21,6 @@ import contextlib
 import ipaddress
 import itertools
 import logging
-import os
 import ssl
 import time
 from collections.abc import Mapping
@@ -45,9 +44,15 @@ from dbapi_conformance.drivers.wire.voltdb import (
 )
 from dbapi_conformance.mockservers.base import StreamMockServer, UsageError
 from dbapi_conformance.mockservers.engine import Engine
+from dbapi_conformance.mockservers.options import (
+    add_tls_options,
+    add_user_options,
+    check_files,
+    read_accounts,
+)
 from dbapi_conformance.mockservers.voltdb.handler import ENGINE_SETTINGS, CallHandler, Owner
 from dbapi_conformance.mockservers.voltdb.procedures import ServerInfo
-from dbapi_conformance.mockservers.voltdb.users import UserSpec, UserStore, accounts_from_specs
+from dbapi_conformance.mockservers.voltdb.users import UserStore
 
 __all__ = ["MockServer", "VERSION"]
 
@@ -102,40 +107,25 @@ class MockServer(StreamMockServer):
     def add_arguments(cls, parser: argparse.ArgumentParser,
                       default_port: int | None = None) -> None:
         super().add_arguments(parser, default_port)
-        parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve TLS")
-        parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+        add_tls_options(parser)
         parser.add_argument("--max-frame-size", metavar="BYTES", type=int,
                             default=MAX_FRAME_SIZE,
                             help=f"longest message accepted ({MAX_FRAME_SIZE})")
-        auth = parser.add_argument_group(
-            "authentication",
+        add_user_options(
+            parser, "authentication",
             "Off by default, as in a fresh VoltDB: any user and password get in. A --user "
-            "turns it on: only the users given get in, with their passwords.")
-        for flag, metavar, text in (
-                ("--user", "NAME", "a user (repeatable); its password is the --password-env, "
-                                   "--password-file or --password after it"),
-                ("--password-env", "VAR", "the preceding --user's password is in "
-                                          "environment variable VAR"),
-                ("--password-file", "PATH", "the preceding --user's password is in file "
-                                            "PATH (its first line)"),
-                ("--password", "PW", "the preceding --user's password (other local users can "
-                                     "read it in ps: prefer --password-env or "
-                                     "--password-file)")):
-            auth.add_argument(flag, metavar=metavar, dest="user_specs", default=None,
-                              action=UserSpec, help=text)
+            "turns it on: only the users given get in, with their passwords.",
+            "a user (repeatable); its password is the --password-env, --password-file or "
+            "--password after it")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> MockServer:
         """UsageError for --tls-cert without --tls-key (or the reverse), a missing file, a
         frame size that is not positive, or user options that do not fit."""
-        if bool(args.tls_cert) != bool(args.tls_key):
-            raise UsageError("--tls-cert and --tls-key go together")
-        for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
-            if path and not os.path.isfile(path):
-                raise UsageError(f"{option} {path}: no such file")
+        check_files(args)
         if args.max_frame_size <= 0:
             raise UsageError("--max-frame-size needs a positive number of bytes")
-        users = accounts_from_specs(args.user_specs or [])
+        users = read_accounts(args.user_specs)
         return cls(host=args.host, port=args.port, users=users, tls_cert=args.tls_cert,
                    tls_key=args.tls_key, max_frame_size=args.max_frame_size)
 
