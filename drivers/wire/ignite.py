@@ -35,6 +35,7 @@ import struct
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, ClassVar, NamedTuple
 
 import msgpack
@@ -872,7 +873,15 @@ def _timestamp_encoder(value: Any) -> bytes | None:
 def _datetime_encoder(value: Any) -> bytes | None:
     if type(value) is not _dt.datetime:
         return encode_value(ColumnType.DATETIME, value)
-    return _date_bytes(value.date()) + _time_bytes(value.time())
+    # _date_bytes + _time_bytes as one little-endian integer (a year 1-9999 packs to a
+    # positive 3-byte date)
+    v, us = value, value.microsecond
+    date = (v.year << 9) | (v.month << 5) | v.day
+    if us % 1000 == 0:
+        time = (v.hour << 22) | (v.minute << 16) | (v.second << 10) | us // 1000
+        return (date | time << 24).to_bytes(7, "little")
+    time = (v.hour << 32) | (v.minute << 26) | (v.second << 20) | us
+    return (date | time << 24).to_bytes(8, "little")
 
 
 def _value_encoder(col_type: ColumnType) -> Callable[[Any], bytes | None]:
@@ -884,25 +893,55 @@ def _value_encoder(col_type: ColumnType) -> Callable[[Any], bytes | None]:
     return fast or functools.partial(encode_value, col_type)
 
 
-@functools.lru_cache(maxsize=256)
-def _row_encoder(columns: tuple[ColumnMeta, ...]) -> Callable[[Sequence[Any]], bytes]:
-    encoders = tuple(_value_encoder(c.type) for c in columns)
-    count = len(encoders)
+def _tuple_of(elements: list[bytes]) -> bytes:
+    # encode_tuple for elements that are b"" for NULL (never empty otherwise)
+    values = b"".join(elements)
+    size = len(values)
+    if size <= 0xFF:
+        return b"\x00" + bytes(accumulate(map(len, elements))) + values
+    ends = list(accumulate(map(len, elements)))
+    if size <= 0xFFFF:
+        return b"\x01" + struct.pack(f"<{len(ends)}H", *ends) + values
+    return b"\x02" + struct.pack(f"<{len(ends)}I", *ends) + values
 
-    def encode(row: Sequence[Any]) -> bytes:
+
+class _RowEncoder:
+    """encode_row for one column list: one row (``__call__``) or a page (``rows``)."""
+
+    def __init__(self, columns: tuple[ColumnMeta, ...]) -> None:
+        self.columns = columns
+        self.encoders = tuple(_value_encoder(c.type) for c in columns)
+
+    def __call__(self, row: Sequence[Any]) -> bytes:
         try:
-            if len(row) != count:
+            if len(row) != len(self.encoders):
                 raise EncodeError("row width")
-            return encode_tuple([None if v is None else e(v) for e, v in zip(encoders, row)])
+            return _tuple_of([b"" if v is None else e(v) for e, v in zip(self.encoders, row)])
         except Exception:
-            return encode_row(columns, row)  # its EncodeError, or its answer
+            return encode_row(self.columns, row)  # its EncodeError, or its answer
 
-    return encode
+    def rows(self, rows: Sequence[Sequence[Any]]) -> list[bytes]:
+        """``[self(row) for row in rows]``, encoded a column at a time."""
+        count = len(self.encoders)
+        if not rows or count == 0 or any(len(row) != count for row in rows):
+            return [self(row) for row in rows]
+        try:
+            columns = [[b"" if v is None else encode(v) for v in values]
+                       for encode, values in zip(self.encoders, zip(*rows))]
+        except Exception:
+            return [self(row) for row in rows]  # the failing row gets encode_row's error
+        return [_tuple_of(elements) for elements in map(list, zip(*columns))]
 
 
-def row_encoder(columns: Sequence[ColumnMeta]) -> Callable[[Sequence[Any]], bytes]:
+@functools.lru_cache(maxsize=256)
+def _row_encoder(columns: tuple[ColumnMeta, ...]) -> _RowEncoder:
+    return _RowEncoder(columns)
+
+
+def row_encoder(columns: Sequence[ColumnMeta]) -> _RowEncoder:
     """A function giving exactly :func:`encode_row` ``(columns, row)`` for a row (same
-    bytes, same EncodeError), with the per-type choices made once (kept per column list)."""
+    bytes, same EncodeError), with the per-type choices made once (kept per column list);
+    its ``rows(rows)`` encodes a page, column by column."""
     return _row_encoder(tuple(columns))
 
 
@@ -1682,8 +1721,7 @@ class Connection:
             items += [event.cursor_id, event.has_row_set, event.has_more_pages,
                       event.was_applied, event.affected_rows, *_column_items(event.columns)]
             if event.has_row_set:
-                encode = row_encoder(event.columns)
-                items += [len(event.rows), *map(encode, event.rows)]
+                items += [len(event.rows), *row_encoder(event.columns).rows(event.rows)]
         elif isinstance(event, SqlPageResponse):
             raise EncodeError("SqlPageResponse needs its columns: use send_page()")
         elif isinstance(event, SqlQueryMetaResponse):
@@ -1700,7 +1738,7 @@ class Connection:
         if self.side is not Side.SERVER or not self._sent_handshake:
             raise EncodeError("only a server sends pages, after its handshake answer")
         items: list = [event.request_id, 0, event.observable_timestamp, len(event.rows),
-                       *map(row_encoder(columns), event.rows),
+                       *row_encoder(columns).rows(event.rows),
                        event.has_more_pages]
         return self._frame(_pack(*items))
 
