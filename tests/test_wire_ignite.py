@@ -613,3 +613,20 @@ def test_page_encoder_refuses_as_encode_row(rows):
         return [w.encode_row(columns, r) for r in rows]
 
     assert _outcome(w.row_encoder(columns).rows, rows) == _outcome(each, rows)
+
+
+@given(st.sampled_from([T.DATETIME, T.TIMESTAMP, T.DATE, T.TIME, T.INT32, T.DOUBLE]),
+       st.binary(min_size=1, max_size=13))
+def test_row_decoder_reads_any_element_as_decode_row(col_type, element):
+    # every length, the DATETIME/TIME nanosecond forms included, whether valid or not
+    columns = [w.ColumnMeta("X", col_type)]
+    data = w.encode_tuple([element])
+    assert _outcome(w.row_decoder(columns), data) == _outcome(w.decode_row, columns, data)
+
+
+def test_datetime_nanosecond_form_is_read_by_the_row_decoder():
+    time = (1 << 42) | (2 << 36) | (3 << 30) | 123_456_789
+    date = (2024 << 9) | (2 << 5) | 29
+    data = w.encode_tuple([(date | time << 24).to_bytes(9, "little")])
+    columns = [w.ColumnMeta("DTM", T.DATETIME)]
+    assert w.row_decoder(columns)(data) == (dt.datetime(2024, 2, 29, 1, 2, 3, 123456),)

@@ -989,6 +989,23 @@ def _timestamp_decoder(data: bytes) -> _dt.datetime:
     raise ValueError("TIMESTAMP length")
 
 
+def _datetime_decoder(data: bytes) -> _dt.datetime:
+    # _date_from + _time_from in one step: the 3-byte date is a signed little-endian int
+    n = len(data)
+    date = _from_bytes(data[:3], "little", signed=True)
+    t = _from_bytes(data[3:], "little")
+    if n == 7:
+        us, t = (t & 0x3FF) * 1000, t >> 10
+    elif n == 8:
+        us, t = t & 0xFFFFF, t >> 20
+    elif n == 9:
+        us, t = (t & 0x3FFFFFFF) // 1000, t >> 30
+    else:
+        raise ValueError("DATETIME length")
+    return _dt.datetime(date >> 9, (date >> 5) & 0xF, date & 0x1F,
+                        t >> 12 & 0x1F, t >> 6 & 0x3F, t & 0x3F, us)
+
+
 def _value_decoder(column: ColumnMeta) -> Callable[[bytes], Any]:
     t = column.type
     if t in _INT_WIDTHS:
@@ -997,7 +1014,8 @@ def _value_decoder(column: ColumnMeta) -> Callable[[bytes], Any]:
         return functools.partial(_decimal_from, column_scale=column.scale)
     fast = {ColumnType.BOOLEAN: _bool_decoder, ColumnType.DOUBLE: _double_decoder,
             ColumnType.STRING: _string_decoder, ColumnType.BYTE_ARRAY: _bytes_decoder,
-            ColumnType.TIMESTAMP: _timestamp_decoder, ColumnType.DATE: _date_from,
+            ColumnType.TIMESTAMP: _timestamp_decoder, ColumnType.DATETIME: _datetime_decoder,
+            ColumnType.DATE: _date_from,
             ColumnType.TIME: _time_from, ColumnType.UUID: uuid_from_ext}.get(t)
     return fast or functools.partial(decode_value, t)
 
