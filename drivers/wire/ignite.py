@@ -29,11 +29,13 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import enum
+import functools
 import math
 import struct
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, ClassVar, NamedTuple
 
 import msgpack
@@ -58,7 +60,8 @@ __all__ = [
     "ErrorResponse", "EmptyResponse", "TxBeginResponse", "SqlExecResponse", "SqlPageResponse",
     "SqlQueryMetaResponse", "SqlExecBatchResponse", "Connection", "encode_tuple",
     "decode_tuple", "encode_value", "decode_value", "encode_args", "decode_args",
-    "encode_row", "decode_row", "python_type", "uuid_to_ext", "uuid_from_ext",
+    "encode_row", "decode_row", "row_encoder", "row_decoder", "python_type", "uuid_to_ext",
+    "uuid_from_ext",
 ]
 
 MAGIC = b"IGNI"
@@ -350,15 +353,18 @@ def _read_extensions(r: _Reader, limit: int = 1024) -> dict[str, Any]:
 def encode_tuple(elements: Sequence[bytes | None]) -> bytes:
     """A BinaryTuple of encoded elements (None = NULL, a zero-length element). The offset
     entry size is the smallest of 1/2/4 bytes that holds the value area's size."""
-    values = b"".join(e for e in elements if e)
-    size = len(values)
-    width, flag = (1, 0) if size <= 0xFF else (2, 1) if size <= 0xFFFF else (4, 2)
-    offsets = bytearray()
+    ends = []
     end = 0
     for e in elements:
-        end += len(e) if e else 0
-        offsets += end.to_bytes(width, "little")
-    return bytes([flag]) + bytes(offsets) + values
+        if e:
+            end += len(e)
+        ends.append(end)
+    values = b"".join([e for e in elements if e])
+    if end <= 0xFF:
+        return b"\x00" + bytes(ends) + values
+    if end <= 0xFFFF:
+        return b"\x01" + struct.pack(f"<{len(ends)}H", *ends) + values
+    return b"\x02" + struct.pack(f"<{len(ends)}I", *ends) + values
 
 
 def decode_tuple(data: bytes, count: int) -> list[bytes | None]:
@@ -546,15 +552,20 @@ def _drop_varlen_mark(data: bytes) -> bytes:
     return data[1:] if data[:1] == b"\x80" else data
 
 
+_FLOAT = struct.Struct("<f")
+_DOUBLE = struct.Struct("<d")
+_SECONDS_NANOS = struct.Struct("<qi")
+
+
 def _double_bytes(value: float) -> bytes:
     value = float(value)
     try:
-        single = struct.pack("<f", value)
+        single = _FLOAT.pack(value)
     except OverflowError:
-        return struct.pack("<d", value)
-    if struct.unpack("<f", single)[0] == value:  # exact as float32: 4 bytes (NaN never is)
+        return _DOUBLE.pack(value)
+    if _FLOAT.unpack(single)[0] == value:  # exact as float32: 4 bytes (NaN never is)
         return single
-    return struct.pack("<d", value)
+    return _DOUBLE.pack(value)
 
 
 def encode_value(col_type: ColumnType, value: Any, scale: int | None = None) -> bytes | None:
@@ -814,6 +825,248 @@ def decode_row(columns: Sequence[ColumnMeta], data: bytes) -> tuple:
     elements = decode_tuple(data, len(columns))
     return tuple(decode_value(c.type, e, c.scale if c.type == ColumnType.DECIMAL else None)
                  for c, e in zip(columns, elements))
+
+
+# --- per-column coders (the hot path of a page of rows) ----------------------------------------
+# Chosen once per column list, not per value. Each fast coder handles the common Python
+# types itself and hands anything else to encode_value / decode_value; when a row fails
+# on the fast path, encode_row / decode_row run on it again, so that errors (and any
+# corner the fast path does not know) are exactly theirs. tests/test_wire_ignite.py
+# checks both paths give the same bytes and values.
+
+_from_bytes = int.from_bytes
+
+
+def _int_encoder(col_type: ColumnType) -> Callable[[Any], bytes | None]:
+    max_bits = 8 * _INT_WIDTHS[col_type]
+
+    def encode(value: Any) -> bytes | None:
+        if type(value) is not int:
+            return encode_value(col_type, value)
+        bits = (value if value >= 0 else ~value).bit_length()
+        width = 1 if bits < 8 else 2 if bits < 16 else 4 if bits < 32 else 8
+        if bits >= max_bits:
+            return encode_value(col_type, value)  # EncodeError: does not fit
+        return value.to_bytes(width, "little", signed=True)
+
+    return encode
+
+
+def _string_encoder(value: Any) -> bytes | None:
+    if type(value) is not str:
+        return encode_value(ColumnType.STRING, value)
+    return value.encode("utf-8") or b"\x80"
+
+
+def _double_encoder(value: Any) -> bytes | None:
+    if type(value) is not float:
+        return encode_value(ColumnType.DOUBLE, value)
+    return _double_bytes(value)
+
+
+def _timestamp_encoder(value: Any) -> bytes | None:
+    if type(value) is not _dt.datetime:
+        return encode_value(ColumnType.TIMESTAMP, value)
+    return _timestamp_bytes(value)
+
+
+def _datetime_encoder(value: Any) -> bytes | None:
+    if type(value) is not _dt.datetime:
+        return encode_value(ColumnType.DATETIME, value)
+    # _date_bytes + _time_bytes as one little-endian integer (a year 1-9999 packs to a
+    # positive 3-byte date)
+    v, us = value, value.microsecond
+    date = (v.year << 9) | (v.month << 5) | v.day
+    if us % 1000 == 0:
+        time = (v.hour << 22) | (v.minute << 16) | (v.second << 10) | us // 1000
+        return (date | time << 24).to_bytes(7, "little")
+    time = (v.hour << 32) | (v.minute << 26) | (v.second << 20) | us
+    return (date | time << 24).to_bytes(8, "little")
+
+
+def _value_encoder(col_type: ColumnType) -> Callable[[Any], bytes | None]:
+    if col_type in _INT_WIDTHS:
+        return _int_encoder(col_type)
+    fast = {ColumnType.STRING: _string_encoder, ColumnType.DOUBLE: _double_encoder,
+            ColumnType.TIMESTAMP: _timestamp_encoder,
+            ColumnType.DATETIME: _datetime_encoder}.get(col_type)
+    return fast or functools.partial(encode_value, col_type)
+
+
+def _tuple_of(elements: list[bytes]) -> bytes:
+    # encode_tuple for elements that are b"" for NULL (never empty otherwise)
+    values = b"".join(elements)
+    size = len(values)
+    if size <= 0xFF:
+        return b"\x00" + bytes(accumulate(map(len, elements))) + values
+    ends = list(accumulate(map(len, elements)))
+    if size <= 0xFFFF:
+        return b"\x01" + struct.pack(f"<{len(ends)}H", *ends) + values
+    return b"\x02" + struct.pack(f"<{len(ends)}I", *ends) + values
+
+
+class _RowEncoder:
+    """encode_row for one column list: one row (``__call__``) or a page (``rows``)."""
+
+    def __init__(self, columns: tuple[ColumnMeta, ...]) -> None:
+        self.columns = columns
+        self.encoders = tuple(_value_encoder(c.type) for c in columns)
+
+    def __call__(self, row: Sequence[Any]) -> bytes:
+        try:
+            if len(row) != len(self.encoders):
+                raise EncodeError("row width")
+            return _tuple_of([b"" if v is None else e(v) for e, v in zip(self.encoders, row)])
+        except Exception:
+            return encode_row(self.columns, row)  # its EncodeError, or its answer
+
+    def rows(self, rows: Sequence[Sequence[Any]]) -> list[bytes]:
+        """``[self(row) for row in rows]``, encoded a column at a time."""
+        count = len(self.encoders)
+        if not rows or count == 0 or any(len(row) != count for row in rows):
+            return [self(row) for row in rows]
+        try:
+            columns = [[b"" if v is None else encode(v) for v in values]
+                       for encode, values in zip(self.encoders, zip(*rows))]
+        except Exception:
+            return [self(row) for row in rows]  # the failing row gets encode_row's error
+        return [_tuple_of(elements) for elements in map(list, zip(*columns))]
+
+
+@functools.lru_cache(maxsize=256)
+def _row_encoder(columns: tuple[ColumnMeta, ...]) -> _RowEncoder:
+    return _RowEncoder(columns)
+
+
+def row_encoder(columns: Sequence[ColumnMeta]) -> _RowEncoder:
+    """A function giving exactly :func:`encode_row` ``(columns, row)`` for a row (same
+    bytes, same EncodeError), with the per-type choices made once (kept per column list);
+    its ``rows(rows)`` encodes a page, column by column."""
+    return _row_encoder(tuple(columns))
+
+
+def _bool_decoder(data: bytes) -> bool:
+    if len(data) != 1:
+        raise ValueError("BOOLEAN length")
+    return data != b"\x00"
+
+
+def _int_decoder(col_type: ColumnType) -> Callable[[bytes], int]:
+    lengths = frozenset(n for n in (1, 2, 4, 8) if n <= _INT_WIDTHS[col_type])
+
+    def decode(data: bytes) -> int:
+        if len(data) not in lengths:
+            raise ValueError("integer length")
+        return _from_bytes(data, "little", signed=True)
+
+    return decode
+
+
+def _double_decoder(data: bytes) -> float:
+    n = len(data)
+    if n == 8:
+        return _DOUBLE.unpack(data)[0]
+    if n == 4:
+        return _FLOAT.unpack(data)[0]
+    raise ValueError("DOUBLE length")
+
+
+def _string_decoder(data: bytes) -> str:
+    return data[1:].decode("utf-8") if data[0] == 0x80 else data.decode("utf-8")
+
+
+def _bytes_decoder(data: bytes) -> bytes:
+    return data[1:] if data[0] == 0x80 else data
+
+
+def _timestamp_decoder(data: bytes) -> _dt.datetime:
+    n = len(data)
+    if n == 8:
+        return _EPOCH + _dt.timedelta(seconds=_from_bytes(data, "little", signed=True))
+    if n == 12:
+        seconds, nanos = _SECONDS_NANOS.unpack(data)
+        return _EPOCH + _dt.timedelta(seconds=seconds, microseconds=nanos // 1000)
+    raise ValueError("TIMESTAMP length")
+
+
+def _datetime_decoder(data: bytes) -> _dt.datetime:
+    # _date_from + _time_from in one step: the 3-byte date is a signed little-endian int
+    n = len(data)
+    date = _from_bytes(data[:3], "little", signed=True)
+    t = _from_bytes(data[3:], "little")
+    if n == 7:
+        us, t = (t & 0x3FF) * 1000, t >> 10
+    elif n == 8:
+        us, t = t & 0xFFFFF, t >> 20
+    elif n == 9:
+        us, t = (t & 0x3FFFFFFF) // 1000, t >> 30
+    else:
+        raise ValueError("DATETIME length")
+    return _dt.datetime(date >> 9, (date >> 5) & 0xF, date & 0x1F,
+                        t >> 12 & 0x1F, t >> 6 & 0x3F, t & 0x3F, us)
+
+
+def _value_decoder(column: ColumnMeta) -> Callable[[bytes], Any]:
+    t = column.type
+    if t in _INT_WIDTHS:
+        return _int_decoder(t)
+    if t == ColumnType.DECIMAL:
+        return functools.partial(_decimal_from, column_scale=column.scale)
+    fast = {ColumnType.BOOLEAN: _bool_decoder, ColumnType.DOUBLE: _double_decoder,
+            ColumnType.STRING: _string_decoder, ColumnType.BYTE_ARRAY: _bytes_decoder,
+            ColumnType.TIMESTAMP: _timestamp_decoder, ColumnType.DATETIME: _datetime_decoder,
+            ColumnType.DATE: _date_from,
+            ColumnType.TIME: _time_from, ColumnType.UUID: uuid_from_ext}.get(t)
+    return fast or functools.partial(decode_value, t)
+
+
+@functools.lru_cache(maxsize=256)
+def _row_decoder(columns: tuple[ColumnMeta, ...]) -> Callable[[bytes], tuple]:
+    decoders = tuple(_value_decoder(c) for c in columns)
+    count = len(decoders)
+    offsets2 = struct.Struct(f"<{count}H")
+    offsets4 = struct.Struct(f"<{count}I")
+
+    def decode(data: bytes) -> tuple:
+        try:
+            n = len(data)
+            width = 1 << (data[0] & 0x3)
+            base = 1 + width * count
+            if n < base:
+                raise ValueError("short tuple")
+            if width == 1:
+                ends: Sequence[int] = data[1:base]
+            elif width == 2:
+                ends = offsets2.unpack_from(data, 1)
+            elif width == 4:
+                ends = offsets4.unpack_from(data, 1)
+            else:
+                raise ValueError("bad header")
+            out = []
+            start = base
+            for end, decoder in zip(ends, decoders):
+                end += base
+                if end > start:
+                    if end > n:
+                        raise ValueError("element outside the tuple")
+                    out.append(decoder(data[start:end]))
+                elif end == start:
+                    out.append(None)
+                else:
+                    raise ValueError("offsets go backwards")
+                start = end
+            return tuple(out)
+        except Exception:
+            return decode_row(columns, data)  # its ValueError, or its answer
+
+    return decode
+
+
+def row_decoder(columns: Sequence[ColumnMeta]) -> Callable[[bytes], tuple]:
+    """A function giving exactly :func:`decode_row` ``(columns, data)`` for one row's
+    BinaryTuple (same values, same ValueError), with the per-type choices made once (kept
+    per column list)."""
+    return _row_decoder(tuple(columns))
 
 
 # --- events ----------------------------------------------------------------------------------
@@ -1384,10 +1637,11 @@ class Connection:
     @staticmethod
     def _read_rows(r: _Reader, columns: Sequence[ColumnMeta]) -> list[tuple]:
         n = r.count(1 << 24, "row count")
+        decode = row_decoder(columns)
         rows = []
         for _ in range(n):
             try:
-                rows.append(decode_row(columns, r.bin("row")))
+                rows.append(decode(r.bin("row")))
             except (ValueError, KeyError) as exc:
                 raise ResponseError(f"a row that does not decode: {exc}") from None
         return rows
@@ -1485,8 +1739,7 @@ class Connection:
             items += [event.cursor_id, event.has_row_set, event.has_more_pages,
                       event.was_applied, event.affected_rows, *_column_items(event.columns)]
             if event.has_row_set:
-                items += [len(event.rows), *(encode_row(event.columns, row)
-                                             for row in event.rows)]
+                items += [len(event.rows), *row_encoder(event.columns).rows(event.rows)]
         elif isinstance(event, SqlPageResponse):
             raise EncodeError("SqlPageResponse needs its columns: use send_page()")
         elif isinstance(event, SqlQueryMetaResponse):
@@ -1503,7 +1756,7 @@ class Connection:
         if self.side is not Side.SERVER or not self._sent_handshake:
             raise EncodeError("only a server sends pages, after its handshake answer")
         items: list = [event.request_id, 0, event.observable_timestamp, len(event.rows),
-                       *(encode_row(columns, row) for row in event.rows),
+                       *row_encoder(columns).rows(event.rows),
                        event.has_more_pages]
         return self._frame(_pack(*items))
 

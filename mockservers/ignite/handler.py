@@ -114,16 +114,35 @@ def _bind(args: Sequence[tuple[T | None, Any]] | None) -> list[Any] | None:
     return values
 
 
-def _wire_value(col: w.ColumnMeta, type_name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if col.type == T.STRING and not isinstance(value, str):
-        return str(value)  # a DuckDB type Ignite lacks (lists, structs...) goes as text
-    if col.type == T.DECIMAL and not isinstance(value, decimal.Decimal):
-        return decimal.Decimal(value)
-    if col.type == T.TIMESTAMP and isinstance(value, _dt.datetime) and value.tzinfo is None:
+def _as_text(value: Any) -> Any:
+    # a DuckDB type Ignite lacks (lists, structs...) goes as text
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _as_decimal(value: Any) -> Any:
+    return value if value is None or isinstance(value, decimal.Decimal) \
+        else decimal.Decimal(value)
+
+
+def _as_utc(value: Any) -> Any:
+    if isinstance(value, _dt.datetime) and value.tzinfo is None:
         return value.replace(tzinfo=_dt.timezone.utc)
     return value
+
+
+#: The column types whose engine values need a conversion before encoding.
+_WIRE_VALUE = {T.STRING: _as_text, T.DECIMAL: _as_decimal, T.TIMESTAMP: _as_utc}
+
+
+def _wire_rows(columns: Sequence[w.ColumnMeta], rows: list[tuple]) -> list[tuple]:
+    """The engine's rows as the codec encodes them, converted a column at a time (and
+    only the columns that need it)."""
+    converters = [_WIRE_VALUE.get(c.type) for c in columns]
+    if not rows or not any(converters):
+        return rows
+    values = [list(col) if f is None else list(map(f, col))
+              for f, col in zip(converters, zip(*rows))]
+    return list(zip(*values))
 
 
 # argument types -> DuckDB types of the one-statement batch insert's value lists
@@ -336,10 +355,7 @@ class IgniteSession:
             described = self._nullability(session, statement.sql, result.columns) \
                 if kind == dialect.QUERY else result.columns
             columns = [column_meta(c) for c in described]
-            types = [c.type_name for c in result.columns]
-            rows = [tuple(_wire_value(m, t, v) for m, t, v in zip(columns, types, row))
-                    for row in result.rows]
-            return columns, rows, -1, False
+            return columns, _wire_rows(columns, result.rows), -1, False
         return [], [], max(result.rowcount, 0) if kind == dialect.DML else -1, False
 
     def _nullability(self, session: Session, sql: str, columns: list) -> list:

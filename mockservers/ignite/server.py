@@ -158,12 +158,16 @@ class MockServer(StreamMockServer):
             executor.shutdown(wait=False, cancel_futures=True)
 
     # --- one connection ----------------------------------------------------------------
+    # asyncio.timeout rather than wait_for: no extra task per read or write, the same
+    # cancellation on expiry
     async def _read(self, reader: asyncio.StreamReader, timeout: float) -> bytes:
-        return await asyncio.wait_for(reader.read(65536), timeout)
+        async with asyncio.timeout(timeout):
+            return await reader.read(65536)
 
     async def _write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
         writer.write(data)
-        await asyncio.wait_for(writer.drain(), self.idle_timeout)
+        async with asyncio.timeout(self.idle_timeout):
+            await writer.drain()
 
     async def handle_connection(self, reader: asyncio.StreamReader,
                                 writer: asyncio.StreamWriter) -> None:
@@ -258,6 +262,9 @@ class MockServer(StreamMockServer):
         """Queue ``item`` for the worker; False when the worker ended first."""
         if worker.done():
             return False
+        if not queue.full():
+            queue.put_nowait(item)  # the common case: no task, no wait
+            return True
         putting = asyncio.ensure_future(queue.put(item))
         await asyncio.wait({putting, worker}, return_when=asyncio.FIRST_COMPLETED)
         if not putting.done():
