@@ -536,9 +536,14 @@ def _decimal_from(data: bytes, column_scale: int | None = None) -> decimal.Decim
     unscaled = int.from_bytes(data[2:], "big", signed=True)
     value = decimal.Decimal(unscaled).scaleb(-scale)
     if column_scale is not None and 0 <= column_scale <= 0x7FFF and column_scale >= scale:
-        with decimal.localcontext() as ctx:
-            ctx.prec = max(ctx.prec, len(str(abs(unscaled))) + column_scale + 2)
-            value = value.quantize(decimal.Decimal(1).scaleb(-column_scale))
+        try:
+            with decimal.localcontext() as ctx:
+                ctx.prec = max(ctx.prec,
+                               len(str(abs(unscaled))) + column_scale + max(-scale, 0) + 2)
+                value = value.quantize(decimal.Decimal(1).scaleb(-column_scale))
+        except decimal.InvalidOperation:  # a scale beyond what decimal can represent
+            raise ValueError(f"a DECIMAL of scale {scale} does not fit the column's scale "
+                             f"{column_scale}") from None
     return value
 
 
@@ -823,8 +828,11 @@ def decode_row(columns: Sequence[ColumnMeta], data: bytes) -> tuple:
     """One result row (see :func:`decode_value`); ValueError for a tuple that does not
     decode."""
     elements = decode_tuple(data, len(columns))
-    return tuple(decode_value(c.type, e, c.scale if c.type == ColumnType.DECIMAL else None)
-                 for c, e in zip(columns, elements))
+    try:
+        return tuple(decode_value(c.type, e, c.scale if c.type == ColumnType.DECIMAL else None)
+                     for c, e in zip(columns, elements))
+    except ArithmeticError as exc:  # a date or number out of Python's range: damaged bytes
+        raise ValueError(f"an element does not decode: {exc}") from None
 
 
 # --- per-column coders (the hot path of a page of rows) ----------------------------------------
