@@ -389,6 +389,10 @@ class StreamMockServer(BaseMockServer):
             await self.handle_connection(reader, writer)
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
             pass  # the peer left or stalled: end this connection quietly
+        except asyncio.CancelledError:
+            # close() ends this connection's task; ending it normally keeps asyncio's
+            # stream callback (Python 3.11) from logging the cancellation as an error
+            pass
         finally:
             self._connections.pop(task, None)
             writer.close()

@@ -266,3 +266,19 @@ def test_usage_errors_and_unavailable_mocks(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("dbapi-mock: cannot start gone: cannot import "
                           "dbapi_conformance.mockservers.nosuchdb:Mock")
+
+
+def test_stop_with_open_connections_logs_no_error(caplog):
+    # asyncio's stream callback (Python 3.11) logs a connection task that ends cancelled as
+    # "Exception in callback"; stop() cancels every open connection's task
+    server = EchoMock().start()
+    clients = [socket.create_connection(server.address, timeout=5) for _ in range(3)]
+    for sock in clients:
+        sock.sendall(struct.pack(">i", 1) + b"a")
+        assert _recv(sock, 5) == struct.pack(">i", 1) + b"a"
+    with caplog.at_level("DEBUG", logger="asyncio"):
+        server.stop()
+    for sock in clients:
+        assert sock.recv(1) == b""
+        sock.close()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
