@@ -30,7 +30,6 @@ import argparse
 import datetime as dt
 import os
 import pickle
-import select
 import socket
 import statistics
 import struct
@@ -39,15 +38,16 @@ import sys
 import tempfile
 import time
 
+import benchlib
 import msgpack
 import pyignite_dbapi
+from benchlib import cpu_seconds, point_ids, stop  # bench/ is the script's folder
 
 from dbapi_conformance.drivers import ignite as reference
 from dbapi_conformance.drivers.wire import ignite as w
 from dbapi_conformance.drivers.wire.base import Side
 from dbapi_conformance.mockservers.base import command_line
 
-START_TIMEOUT = 60.0
 HERE = os.path.dirname(os.path.abspath(__file__))
 FETCH = "SELECT id, name, v, ts FROM bench"
 POINT = "SELECT name FROM bench WHERE id = ?"
@@ -56,33 +56,8 @@ T0 = dt.datetime(2026, 1, 1)
 
 def start(argv: list[str]) -> tuple[subprocess.Popen, str]:
     """Start a server process; return it and the ``host:port`` of its ready line."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
-    line = proc.stdout.readline().strip() if ready else ""
-    if " listening on " not in line:
-        proc.kill()
-        raise SystemExit(f"{argv[1:3]} did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[1].split("://", 1)[1]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux /proc; 0.0 elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    proc, url = benchlib.start(argv)
+    return proc, url.split("://", 1)[1]
 
 
 def load(address: str, rows: int) -> None:
@@ -94,11 +69,6 @@ def load(address: str, rows: int) -> None:
                         [(i, f"name-{i}", i * 0.5, T0 + dt.timedelta(seconds=i))
                          for i in range(start_id, min(start_id + 5000, rows))])
     conn.close()
-
-
-def point_ids(rows: int, queries: int) -> list[int]:
-    step = max(rows // queries, 1)
-    return [(i * step) % rows for i in range(queries)]
 
 
 class RawClient:
