@@ -242,9 +242,11 @@ def test_a_login_trickling_in_byte_by_byte_still_times_out(server, good):
                 assert data == b""
                 closed_after = time.monotonic() - started
                 break
-            if time.monotonic() - started > 8:
+            if time.monotonic() - started > 12:
                 break
-        assert closed_after is not None and closed_after < 5  # login_timeout is 2 s
+        # login_timeout is 2 s; the whole login (54 bytes) trickles in over 13 s, so a closed
+        # connection before 10 s (room for a loaded machine) is the login deadline's doing
+        assert closed_after is not None and closed_after < 10
     _still_served(good)
 
 
