@@ -11,12 +11,15 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("EXASOL_TELEMETRY_DISABLE", "1")  # before pyexasol is imported
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests' helper modules
 
 import pyexasol  # noqa: E402
 import pytest  # noqa: E402
 import trustme  # noqa: E402
+from exasolmock import sessions_closed  # noqa: E402
 
 from dbapi_conformance.mockservers.exasol import ExasolMockServer  # noqa: E402
 
@@ -46,6 +49,11 @@ def server():
 def tls_server(tls_files):
     with ExasolMockServer(tls_cert=tls_files["cert"], tls_key=tls_files["key"]) as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def _sessions_closed(request):
+    yield from sessions_closed(request, "server", "tls_server")
 
 
 def connect(port: int, *, tls_ca: str | None = None, **kw) -> pyexasol.ExaConnection:
@@ -330,10 +338,12 @@ def test_heartbeats_keep_a_long_statement_alive(server):
         pytest.skip(f"the statement took {elapsed:.1f} s, too fast to show the heartbeat")
     # without heartbeats in time the same statement times pyexasol out
     conn = connect(server.address[1], socket_timeout=1.5)
-    conn.set_attr({"feedbackInterval": 30})
-    with pytest.raises(pyexasol.ExaCommunicationError):
-        conn.execute(SLOW)
-    conn.close(disconnect=False)
+    try:
+        conn.set_attr({"feedbackInterval": 30})
+        with pytest.raises(pyexasol.ExaCommunicationError):
+            conn.execute(SLOW)
+    finally:
+        conn.close(disconnect=False)
 
 
 def test_abort_query(server):
