@@ -275,6 +275,30 @@ def test_prepared_query_and_parameter_types(server):
         assert conn.execute("SELECT COUNT(*) FROM p").fetchval() == 3
 
 
+def test_date_and_timestamp_text_is_parsed_as_the_server_does(server):
+    # pyexasol sends text for DATE/TIMESTAMP parameters; the server reads it in the session's
+    # NLS formats and refuses anything else with a data exception
+    with connect(server.address[1]) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS prep_dt")
+        conn.execute("CREATE OR REPLACE TABLE t (d DATE, ts TIMESTAMP, a DECIMAL(10,2))")
+        ins = conn.create_prepared_statement("INSERT INTO t VALUES (?, ?, ?)")
+        try:
+            ins.execute_prepared([("2024-02-29", "2024-02-29 23:59:59.123456", "1.5")])
+            for row, shown in ((("2023-02-29", None, None), "Format: 'YYYY-MM-DD'"),
+                               ((None, "2024-01-01T08:00:00", None),
+                                "Format: 'YYYY-MM-DD HH24:MI:SS.FF6'"),
+                               ((None, None, "1,5"), "Value: '1,5'")):
+                with pytest.raises(pyexasol.ExaRequestError) as info:
+                    ins.execute_prepared([row])
+                assert info.value.code == "22018", info.value.message
+                assert "invalid character value for cast" in info.value.message
+                assert shown in info.value.message
+        finally:
+            ins.close()
+        assert conn.execute("SELECT * FROM t").fetchall() == [
+            ("2024-02-29", "2024-02-29 23:59:59.123456", "1.5")]
+
+
 def test_metadata_commands(server):
     with connect(server.address[1]) as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS meta_s")

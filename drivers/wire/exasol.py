@@ -865,7 +865,8 @@ def check_data_type(data_type: Any) -> dict:
 # Values (exasol.md 5.5 server -> client, 5.6 client -> server). One section per family.
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
+# a space between date and time, as NLS_TIMESTAMP_FORMAT has it: Exasol refuses an ISO 'T'
+_TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
 _INTERVAL_YM = re.compile(r"^([+-]?)(\d+)-(\d{1,2})$")
 _INTERVAL_DS = re.compile(r"^([+-]?)(\d+) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
@@ -1163,15 +1164,25 @@ _VALUE_TABLE: dict[str, tuple[_Codec, _Codec]] = {
 
 #: type name -> (client encode of a parameter, server decode of a parameter); the server
 #: side reads the Python value the engine binds.
+def _text_as_is(encode: _Codec) -> _Codec:
+    """A parameter encoder that sends a str unchanged: the server parses text for DECIMAL,
+    DATE and TIMESTAMP parameters itself (exasol.md 5.6) and answers a malformed one with
+    its own data exception, as it does for pyexasol's DB-API module, which sends str as is."""
+    def encode_text_or_typed(value: Any, dt: Mapping[str, Any]) -> Any:
+        return value if isinstance(value, str) else encode(value, dt)
+
+    return encode_text_or_typed
+
+
 _PARAM_TABLE: dict[str, tuple[_Codec, _Codec]] = {
-    "DECIMAL": (_encode_decimal, lambda v, dt: _decode_decimal_param(v, dt)),
+    "DECIMAL": (_text_as_is(_encode_decimal), lambda v, dt: _decode_decimal_param(v, dt)),
     "DOUBLE": (_encode_double, _decode_double_param),
     "CHAR": (lambda v, dt: _encode_char_param(v, dt), _decode_string_param),
     "VARCHAR": (lambda v, dt: _encode_char_param(v, dt), _decode_string_param),
     "BOOLEAN": (_encode_bool, _decode_bool),
-    "DATE": (_encode_date, _decode_date),
-    "TIMESTAMP": (_encode_timestamp, _decode_timestamp),
-    "TIMESTAMP WITH LOCAL TIME ZONE": (_encode_timestamp, _decode_timestamp),
+    "DATE": (_text_as_is(_encode_date), _decode_date),
+    "TIMESTAMP": (_text_as_is(_encode_timestamp), _decode_timestamp),
+    "TIMESTAMP WITH LOCAL TIME ZONE": (_text_as_is(_encode_timestamp), _decode_timestamp),
     "INTERVAL YEAR TO MONTH": (_encode_interval_ym, _decode_interval),
     "INTERVAL DAY TO SECOND": (_encode_interval_ds, _decode_interval),
     "GEOMETRY": (_encode_geometry, _decode_string),
@@ -1266,8 +1277,9 @@ def encode_param(value: Any, data_type: Mapping[str, Any]) -> Any:
     """Client side: the JSON form of a parameter bound to a parameter of ``data_type``
     (``parameterData.columns[i].dataType``; exasol.md 5.6): DECIMAL scale 0 within 18 digits
     as a number, other DECIMALs as strings, DOUBLE always a JSON float, text as strings,
-    DATE/TIMESTAMP as ``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS.ffffff``. EncodeError for a
-    value that does not fit the type."""
+    DATE/TIMESTAMP as ``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS.ffffff``; a str bound to a
+    DECIMAL, DATE or TIMESTAMP goes as it is, for the server to parse (5.6). EncodeError for
+    a value that does not fit the type."""
     if value is None:
         return None
     try:
@@ -1275,6 +1287,11 @@ def encode_param(value: Any, data_type: Mapping[str, Any]) -> Any:
     except _Bad as exc:
         raise EncodeError(f"cannot bind {type(value).__name__} to {data_type['type']}: "
                           f"{exc}") from None
+
+
+#: The session formats (NLS_DATE_FORMAT, NLS_TIMESTAMP_FORMAT) text parameters are read in.
+_PARAM_FORMATS = {"DATE": "YYYY-MM-DD", "TIMESTAMP": "YYYY-MM-DD HH24:MI:SS.FF6",
+                  "TIMESTAMP WITH LOCAL TIME ZONE": "YYYY-MM-DD HH24:MI:SS.FF6"}
 
 
 def decode_param(value: Any, data_type: Mapping[str, Any]) -> Any:
@@ -1291,13 +1308,16 @@ def decode_param(value: Any, data_type: Mapping[str, Any]) -> Any:
         return _PARAM_TABLE[name][1](value, data_type)
     except _Bad as exc:
         shown = str(value)[:100]
-        if "out of range" in str(exc):
+        form = _PARAM_FORMATS.get(name)
+        # a day out of range for its month is no numeric overflow, but text not in the format
+        if "out of range" in str(exc) and form is None:
             raise RequestError(SqlCode.NUMERIC_OUT_OF_RANGE,
                                f"data exception - numeric value out of range; Value: "
                                f"'{shown}'") from None
+        # Exasol names the NLS format a DATE/TIMESTAMP text failed to match
         raise RequestError(SqlCode.INVALID_CAST,
                            f"data exception - invalid character value for cast; Value: "
-                           f"'{shown}'") from None
+                           f"'{shown}'" + (f" Format: '{form}'" if form else "")) from None
 
 
 # ---------------------------------------------------------------------------------------
