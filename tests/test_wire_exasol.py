@@ -559,3 +559,37 @@ def test_results_read_back_what_the_server_writes():
                 wire.result_set(cols, 3, data)):  # says 3 rows, holds 2
         with pytest.raises(wire.ResponseError):
             wire.read_result(bad)
+
+
+# --- the column encoders' short paths give encode_value's answers ------------------------
+
+def _same_answer(value, data_type):
+    try:
+        expected = ("ok", wire.encode_value(value, data_type))
+    except wire.EncodeError as exc:
+        expected = ("error", str(exc))
+    try:
+        got = ("ok", wire.value_encoder(data_type)(value))
+    except wire.EncodeError as exc:
+        got = ("error", str(exc))
+    assert got == expected and type(got[1]) is type(expected[1])
+
+
+@given(st.one_of(st.integers(min_value=-(10 ** 20), max_value=10 ** 20), st.booleans(),
+                 st.decimals(allow_nan=True, allow_infinity=True), st.none()),
+       st.sampled_from([wire.decimal_type(18, 0), wire.decimal_type(9, 0),
+                        wire.decimal_type(1, 0), wire.decimal_type(36, 0),
+                        wire.decimal_type(10, 2)]))
+def test_decimal_column_encoder_agrees_with_encode_value(value, data_type):
+    _same_answer(value, data_type)
+
+
+@given(st.one_of(st.floats(), st.integers(), st.decimals(allow_nan=False), st.booleans()))
+def test_double_column_encoder_agrees_with_encode_value(value):
+    _same_answer(value, wire.double_type())
+
+
+@given(st.one_of(st.datetimes(timezones=st.one_of(st.none(), st.timezones())), st.dates()),
+       st.booleans())
+def test_timestamp_column_encoder_agrees_with_encode_value(value, local):
+    _same_answer(value, wire.timestamp_type(local_time_zone=local))
