@@ -606,6 +606,9 @@ def test_certification(suite_run, row):
         f"dbapi_conformance.drivers.{row.driver}")
     assert deviation_problems(report, profile.known_deviations) == []
     assert report["known_deviations"] == dict(profile.known_deviations)
+    # the mock ran where the profile asks (a subprocess for clients that block its loop)
+    in_subprocess = report["server"]["product"].endswith("(dbapi-conformance, subprocess)")
+    assert in_subprocess == (profile.mock_runner == "subprocess"), report["server"]
     assert verdict_line(report) == row.verdicts
     assert (run.ret == 0) == (not row.failing), f"the suite run's exit status: {run.outcomes}"
 

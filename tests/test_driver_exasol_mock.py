@@ -13,6 +13,7 @@ import decimal
 import hashlib
 import ssl
 import uuid
+import warnings
 
 import pytest
 import trustme
@@ -20,6 +21,7 @@ import trustme
 from dbapi_conformance.drivers import exasol
 from dbapi_conformance.mockservers.exasol.server import ExasolMockServer
 
+D = decimal.Decimal
 WAIT = 30.0  # seconds: network timeout of every connection here
 
 
@@ -169,6 +171,42 @@ def test_errors_have_their_pep249_class(server, schema, sql, params, cls, code):
             assert info.value.code[:2] == code[:2]  # SQLSTATE class 42: syntax or access rule
         cur.execute("SELECT COUNT(*) FROM dup")  # the session goes on
         assert cur.fetchone() == (1,)
+
+
+def test_text_bound_to_decimal_date_and_timestamp_is_parsed_by_the_server(server, schema):
+    with connect(server, schema=schema, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE txt (id INTEGER, a DECIMAL(10,2), d DATE, ts TIMESTAMP)")
+        cur.execute("INSERT INTO txt VALUES (?, ?, ?, ?)",
+                    ("1", "1.25", "2024-01-02", "2024-01-02 03:04:05.678000"))
+        cur.executemany("INSERT INTO txt VALUES (?, ?, ?, ?)",
+                        [(2, D("2.5"), dt.date(2024, 2, 3), dt.datetime(2024, 2, 3, 4, 5, 6)),
+                         ("3", "3", "2024-03-04", "2024-03-04")])
+        cur.execute("SELECT id, a, d, ts FROM txt WHERE d = ? ORDER BY id", ("2024-01-02",))
+        assert cur.fetchall() == [(1, D("1.25"), dt.date(2024, 1, 2),
+                                   dt.datetime(2024, 1, 2, 3, 4, 5, 678000))]
+        cur.execute("SELECT id, a, ts FROM txt WHERE id > 1 ORDER BY id")
+        assert cur.fetchall() == [(2, D("2.5"), dt.datetime(2024, 2, 3, 4, 5, 6)),
+                                  (3, D(3), dt.datetime(2024, 3, 4))]
+        # malformed text: the server's data exception, and nothing of the request is written
+        for params, shown in ((("9", "abc", None, None), "Value: 'abc'"),
+                              (("9", None, "2024-13-01", None), "Format: 'YYYY-MM-DD'"),
+                              (("9", None, None, "2024-01-02T03:04:05"),
+                               "Format: 'YYYY-MM-DD HH24:MI:SS.FF6'")):
+            with pytest.raises(exasol.DataError, match="invalid character value for cast") \
+                    as info:
+                cur.execute("INSERT INTO txt VALUES (?, ?, ?, ?)", params)
+            assert info.value.code == "22018" and shown in str(info.value)
+        cur.execute("SELECT COUNT(*) FROM txt")
+        assert cur.fetchone() == (3,)
+
+
+def test_connect_and_use_emit_no_deprecation_warning(server):
+    # websockets 17.1+ warns unless sync connect() is a context manager or legacy=True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        with connect(server) as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1")
+            assert cur.fetchall() == [(1,)]
 
 
 def test_wrong_password_is_refused(server):

@@ -11,12 +11,15 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("EXASOL_TELEMETRY_DISABLE", "1")  # before pyexasol is imported
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests' helper modules
 
 import pyexasol  # noqa: E402
 import pytest  # noqa: E402
 import trustme  # noqa: E402
+from exasolmock import sessions_closed  # noqa: E402
 
 from dbapi_conformance.mockservers.exasol import ExasolMockServer  # noqa: E402
 
@@ -46,6 +49,11 @@ def server():
 def tls_server(tls_files):
     with ExasolMockServer(tls_cert=tls_files["cert"], tls_key=tls_files["key"]) as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def _sessions_closed(request):
+    yield from sessions_closed(request, "server", "tls_server")
 
 
 def connect(port: int, *, tls_ca: str | None = None, **kw) -> pyexasol.ExaConnection:
@@ -267,6 +275,30 @@ def test_prepared_query_and_parameter_types(server):
         assert conn.execute("SELECT COUNT(*) FROM p").fetchval() == 3
 
 
+def test_date_and_timestamp_text_is_parsed_as_the_server_does(server):
+    # pyexasol sends text for DATE/TIMESTAMP parameters; the server reads it in the session's
+    # NLS formats and refuses anything else with a data exception
+    with connect(server.address[1]) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS prep_dt")
+        conn.execute("CREATE OR REPLACE TABLE t (d DATE, ts TIMESTAMP, a DECIMAL(10,2))")
+        ins = conn.create_prepared_statement("INSERT INTO t VALUES (?, ?, ?)")
+        try:
+            ins.execute_prepared([("2024-02-29", "2024-02-29 23:59:59.123456", "1.5")])
+            for row, shown in ((("2023-02-29", None, None), "Format: 'YYYY-MM-DD'"),
+                               ((None, "2024-01-01T08:00:00", None),
+                                "Format: 'YYYY-MM-DD HH24:MI:SS.FF6'"),
+                               ((None, None, "1,5"), "Value: '1,5'")):
+                with pytest.raises(pyexasol.ExaRequestError) as info:
+                    ins.execute_prepared([row])
+                assert info.value.code == "22018", info.value.message
+                assert "invalid character value for cast" in info.value.message
+                assert shown in info.value.message
+        finally:
+            ins.close()
+        assert conn.execute("SELECT * FROM t").fetchall() == [
+            ("2024-02-29", "2024-02-29 23:59:59.123456", "1.5")]
+
+
 def test_metadata_commands(server):
     with connect(server.address[1]) as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS meta_s")
@@ -330,10 +362,12 @@ def test_heartbeats_keep_a_long_statement_alive(server):
         pytest.skip(f"the statement took {elapsed:.1f} s, too fast to show the heartbeat")
     # without heartbeats in time the same statement times pyexasol out
     conn = connect(server.address[1], socket_timeout=1.5)
-    conn.set_attr({"feedbackInterval": 30})
-    with pytest.raises(pyexasol.ExaCommunicationError):
-        conn.execute(SLOW)
-    conn.close(disconnect=False)
+    try:
+        conn.set_attr({"feedbackInterval": 30})
+        with pytest.raises(pyexasol.ExaCommunicationError):
+            conn.execute(SLOW)
+    finally:
+        conn.close(disconnect=False)
 
 
 def test_abort_query(server):

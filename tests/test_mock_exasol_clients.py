@@ -7,13 +7,17 @@ import datetime as dt
 import decimal
 import os
 import ssl
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("EXASOL_TELEMETRY_DISABLE", "1")  # before pyexasol is imported
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests' helper modules
 
 import pytest  # noqa: E402
 import trustme  # noqa: E402
 from exasol.driver.websocket import dbapi2  # noqa: E402
+from exasolmock import sessions_closed  # noqa: E402
 
 from dbapi_conformance.mockservers.exasol import ExasolMockServer  # noqa: E402
 
@@ -55,6 +59,12 @@ def EXASOL():  # noqa: N802 - the module's own name
 
 # --- exasol.driver.websocket.dbapi2 ------------------------------------------------------
 
+
+@pytest.fixture(autouse=True)
+def _sessions_closed(request):
+    yield from sessions_closed(request, "server", "tls_server")
+
+
 @pytest.mark.parametrize("tls", [False, True], ids=["ws", "wss"])
 def test_pyexasol_dbapi2_module(server, tls_server, tls):
     port = (tls_server if tls else server).address[1]
@@ -95,8 +105,12 @@ def test_pyexasol_dbapi2_transactions(server):
     port = server.address[1]
     con = dbapi2.connect(dsn=f"127.0.0.1:{port}", username="sys", password="exasol",
                          tls=False, autocommit=False)
-    other = dbapi2.connect(dsn=f"127.0.0.1:{port}", username="sys", password="exasol",
-                           tls=False)
+    try:
+        other = dbapi2.connect(dsn=f"127.0.0.1:{port}", username="sys", password="exasol",
+                               tls=False)
+    except BaseException:
+        con.close()
+        raise
     try:
         cur, seen = con.cursor(), other.cursor()
         cur.execute("CREATE SCHEMA IF NOT EXISTS dbapi2_tx")

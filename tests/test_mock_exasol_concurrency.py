@@ -4,14 +4,18 @@ session state, and no transaction of another before it commits."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 os.environ.setdefault("EXASOL_TELEMETRY_DISABLE", "1")  # before pyexasol is imported
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests' helper modules
 
 import pyexasol  # noqa: E402
 import pytest  # noqa: E402
+from exasolmock import sessions_closed  # noqa: E402
 
 from dbapi_conformance.mockservers.exasol import ExasolMockServer  # noqa: E402
 
@@ -48,6 +52,11 @@ def _client(server, n: int, start: threading.Barrier) -> list:
                               f"AND table_schema = '{schema.upper()}'").fetchall()
         assert tables == [(schema.upper(),)]
         return got
+
+
+@pytest.fixture(autouse=True)
+def _sessions_closed(request):
+    yield from sessions_closed(request, "server")
 
 
 def test_many_concurrent_clients_each_see_their_own(server):

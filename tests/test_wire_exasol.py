@@ -157,7 +157,12 @@ def test_bad_result_values_are_the_servers_fault(data_type, json_value):
     (wire.decimal_type(18, 0), "not-a-number", "22018",
      "invalid character value for cast; Value: 'not-a-number'"),
     (wire.decimal_type(3, 0), 1000, "22003", "numeric value out of range"),
-    (wire.date_type(), "2018-13-01", "22018", "invalid character value for cast"),
+    (wire.date_type(), "2018-13-01", "22018",
+     "invalid character value for cast; Value: '2018-13-01' Format: 'YYYY-MM-DD'"),
+    (wire.timestamp_type(), "2024-01-01T08:00:00", "22018",
+     "Value: '2024-01-01T08:00:00' Format: 'YYYY-MM-DD HH24:MI:SS.FF6'"),
+    (wire.timestamp_type(), "yesterday", "22018", "invalid character value for cast"),
+    (wire.date_type(), "2023-02-29", "22018", "Value: '2023-02-29' Format: 'YYYY-MM-DD'"),
     (wire.boolean_type(), 3, "22018", "invalid character value for cast"),
 ])
 def test_bad_parameters_get_exasol_errors(data_type, json_value, code, text):
@@ -178,6 +183,25 @@ def test_parameter_encodings_follow_the_server_rules():
     assert wire.decode_param(" 17 ", wire.decimal_type(18, 0)) == 17
     assert wire.decode_param(1.25, wire.decimal_type(10, 2)) == D("1.25")
     assert wire.decode_param("true", wire.boolean_type()) is True
+
+
+@pytest.mark.parametrize("data_type", [
+    wire.decimal_type(18, 0), wire.decimal_type(10, 2), wire.decimal_type(36, 0),
+    wire.date_type(), wire.timestamp_type(), wire.timestamp_type(local_time_zone=True)],
+    ids=lambda t: "-".join(str(v) for v in t.values()))
+@pytest.mark.parametrize("text", ["2024-01-02", "2024-01-02 03:04:05.678000", "1.25", "x"])
+def test_text_for_decimal_date_and_timestamp_goes_as_it_is(data_type, text):
+    # the server parses it (exasol.md 5.6), as it does for pyexasol's DB-API module
+    assert wire.encode_param(text, data_type) == text
+
+
+def test_other_values_for_decimal_date_and_timestamp_are_still_checked():
+    for value, data_type in ((1, wire.date_type()), (True, wire.decimal_type(18, 0)),
+                             (1.5, wire.timestamp_type()), (10 ** 20, wire.decimal_type())):
+        with pytest.raises(wire.EncodeError):
+            wire.encode_param(value, data_type)
+    with pytest.raises(wire.EncodeError, match="cannot bind int to VARCHAR"):
+        wire.encode_param(5, wire.varchar_type())
 
 
 @given(st.decimals(min_value=D("-99999999.99"), max_value=D("99999999.99"), places=2,
@@ -535,3 +559,37 @@ def test_results_read_back_what_the_server_writes():
                 wire.result_set(cols, 3, data)):  # says 3 rows, holds 2
         with pytest.raises(wire.ResponseError):
             wire.read_result(bad)
+
+
+# --- the column encoders' short paths give encode_value's answers ------------------------
+
+def _same_answer(value, data_type):
+    try:
+        expected = ("ok", wire.encode_value(value, data_type))
+    except wire.EncodeError as exc:
+        expected = ("error", str(exc))
+    try:
+        got = ("ok", wire.value_encoder(data_type)(value))
+    except wire.EncodeError as exc:
+        got = ("error", str(exc))
+    assert got == expected and type(got[1]) is type(expected[1])
+
+
+@given(st.one_of(st.integers(min_value=-(10 ** 20), max_value=10 ** 20), st.booleans(),
+                 st.decimals(allow_nan=True, allow_infinity=True), st.none()),
+       st.sampled_from([wire.decimal_type(18, 0), wire.decimal_type(9, 0),
+                        wire.decimal_type(1, 0), wire.decimal_type(36, 0),
+                        wire.decimal_type(10, 2)]))
+def test_decimal_column_encoder_agrees_with_encode_value(value, data_type):
+    _same_answer(value, data_type)
+
+
+@given(st.one_of(st.floats(), st.integers(), st.decimals(allow_nan=False), st.booleans()))
+def test_double_column_encoder_agrees_with_encode_value(value):
+    _same_answer(value, wire.double_type())
+
+
+@given(st.one_of(st.datetimes(timezones=st.one_of(st.none(), st.timezones())), st.dates()),
+       st.booleans())
+def test_timestamp_column_encoder_agrees_with_encode_value(value, local):
+    _same_answer(value, wire.timestamp_type(local_time_zone=local))

@@ -865,7 +865,8 @@ def check_data_type(data_type: Any) -> dict:
 # Values (exasol.md 5.5 server -> client, 5.6 client -> server). One section per family.
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
+# a space between date and time, as NLS_TIMESTAMP_FORMAT has it: Exasol refuses an ISO 'T'
+_TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
 _INTERVAL_YM = re.compile(r"^([+-]?)(\d+)-(\d{1,2})$")
 _INTERVAL_DS = re.compile(r"^([+-]?)(\d+) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
@@ -1163,15 +1164,25 @@ _VALUE_TABLE: dict[str, tuple[_Codec, _Codec]] = {
 
 #: type name -> (client encode of a parameter, server decode of a parameter); the server
 #: side reads the Python value the engine binds.
+def _text_as_is(encode: _Codec) -> _Codec:
+    """A parameter encoder that sends a str unchanged: the server parses text for DECIMAL,
+    DATE and TIMESTAMP parameters itself (exasol.md 5.6) and answers a malformed one with
+    its own data exception, as it does for pyexasol's DB-API module, which sends str as is."""
+    def encode_text_or_typed(value: Any, dt: Mapping[str, Any]) -> Any:
+        return value if isinstance(value, str) else encode(value, dt)
+
+    return encode_text_or_typed
+
+
 _PARAM_TABLE: dict[str, tuple[_Codec, _Codec]] = {
-    "DECIMAL": (_encode_decimal, lambda v, dt: _decode_decimal_param(v, dt)),
+    "DECIMAL": (_text_as_is(_encode_decimal), lambda v, dt: _decode_decimal_param(v, dt)),
     "DOUBLE": (_encode_double, _decode_double_param),
     "CHAR": (lambda v, dt: _encode_char_param(v, dt), _decode_string_param),
     "VARCHAR": (lambda v, dt: _encode_char_param(v, dt), _decode_string_param),
     "BOOLEAN": (_encode_bool, _decode_bool),
-    "DATE": (_encode_date, _decode_date),
-    "TIMESTAMP": (_encode_timestamp, _decode_timestamp),
-    "TIMESTAMP WITH LOCAL TIME ZONE": (_encode_timestamp, _decode_timestamp),
+    "DATE": (_text_as_is(_encode_date), _decode_date),
+    "TIMESTAMP": (_text_as_is(_encode_timestamp), _decode_timestamp),
+    "TIMESTAMP WITH LOCAL TIME ZONE": (_text_as_is(_encode_timestamp), _decode_timestamp),
     "INTERVAL YEAR TO MONTH": (_encode_interval_ym, _decode_interval),
     "INTERVAL DAY TO SECOND": (_encode_interval_ds, _decode_interval),
     "GEOMETRY": (_encode_geometry, _decode_string),
@@ -1211,9 +1222,44 @@ def encode_value(value: Any, data_type: Mapping[str, Any]) -> Any:
 
 
 def value_encoder(data_type: Mapping[str, Any]) -> Callable[[Any], Any]:
-    """:func:`encode_value` bound to one column type (for column-major loops)."""
-    fn = _VALUE_TABLE[_type_of(data_type)][0]
+    """:func:`encode_value` bound to one column type (for column-major loops). The common
+    engine values (an int or integral Decimal within DECIMAL(p<=18,0), a finite float, a
+    naive datetime) take a short path with the very same result."""
+    name = _type_of(data_type)
+    fn = _VALUE_TABLE[name][0]
+    general = _general_encoder(fn, data_type)
+    if name == "DECIMAL" and data_type.get("scale", 0) == 0 and \
+            data_type.get("precision", 18) <= 18:
+        limit = 10 ** data_type.get("precision", 18)
 
+        def encode_integer(value: Any) -> Any:
+            kind = type(value)
+            if kind is int:
+                if -limit < value < limit:
+                    return value
+            elif kind is decimal.Decimal and value.is_finite():
+                number = int(value)
+                if number == value and -limit < number < limit:
+                    return number
+            return general(value)
+        return encode_integer
+    if name == "DOUBLE":
+        def encode_double(value: Any) -> Any:
+            # v - v is 0.0 only for a finite float (NaN and infinities give NaN)
+            if type(value) is float and value - value == 0.0:
+                return value
+            return general(value)
+        return encode_double
+    if name in ("TIMESTAMP", "TIMESTAMP WITH LOCAL TIME ZONE"):
+        def encode_timestamp(value: Any) -> Any:
+            if type(value) is _dt.datetime and value.tzinfo is None:
+                return value.isoformat(" ", "microseconds")  # YYYY-MM-DD HH:MM:SS.ffffff
+            return general(value)
+        return encode_timestamp
+    return general
+
+
+def _general_encoder(fn: _Codec, data_type: Mapping[str, Any]) -> Callable[[Any], Any]:
     def encode(value: Any) -> Any:
         if value is None:
             return None
@@ -1266,8 +1312,9 @@ def encode_param(value: Any, data_type: Mapping[str, Any]) -> Any:
     """Client side: the JSON form of a parameter bound to a parameter of ``data_type``
     (``parameterData.columns[i].dataType``; exasol.md 5.6): DECIMAL scale 0 within 18 digits
     as a number, other DECIMALs as strings, DOUBLE always a JSON float, text as strings,
-    DATE/TIMESTAMP as ``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS.ffffff``. EncodeError for a
-    value that does not fit the type."""
+    DATE/TIMESTAMP as ``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS.ffffff``; a str bound to a
+    DECIMAL, DATE or TIMESTAMP goes as it is, for the server to parse (5.6). EncodeError for
+    a value that does not fit the type."""
     if value is None:
         return None
     try:
@@ -1275,6 +1322,11 @@ def encode_param(value: Any, data_type: Mapping[str, Any]) -> Any:
     except _Bad as exc:
         raise EncodeError(f"cannot bind {type(value).__name__} to {data_type['type']}: "
                           f"{exc}") from None
+
+
+#: The session formats (NLS_DATE_FORMAT, NLS_TIMESTAMP_FORMAT) text parameters are read in.
+_PARAM_FORMATS = {"DATE": "YYYY-MM-DD", "TIMESTAMP": "YYYY-MM-DD HH24:MI:SS.FF6",
+                  "TIMESTAMP WITH LOCAL TIME ZONE": "YYYY-MM-DD HH24:MI:SS.FF6"}
 
 
 def decode_param(value: Any, data_type: Mapping[str, Any]) -> Any:
@@ -1291,13 +1343,16 @@ def decode_param(value: Any, data_type: Mapping[str, Any]) -> Any:
         return _PARAM_TABLE[name][1](value, data_type)
     except _Bad as exc:
         shown = str(value)[:100]
-        if "out of range" in str(exc):
+        form = _PARAM_FORMATS.get(name)
+        # a day out of range for its month is no numeric overflow, but text not in the format
+        if "out of range" in str(exc) and form is None:
             raise RequestError(SqlCode.NUMERIC_OUT_OF_RANGE,
                                f"data exception - numeric value out of range; Value: "
                                f"'{shown}'") from None
+        # Exasol names the NLS format a DATE/TIMESTAMP text failed to match
         raise RequestError(SqlCode.INVALID_CAST,
                            f"data exception - invalid character value for cast; Value: "
-                           f"'{shown}'") from None
+                           f"'{shown}'" + (f" Format: '{form}'" if form else "")) from None
 
 
 # ---------------------------------------------------------------------------------------

@@ -304,6 +304,10 @@ PYEXASOL_DBAPI = DriverProfile(
     database="exasol",
     connect=connect_pyexasol_dbapi,
     capabilities=PYEXASOL_DBAPI_CAPABILITIES,
+    # pyexasol's ExaConnection.__del__ sends "disconnect" and waits for the reply (socket
+    # timeout 30 s) in whichever thread the garbage collector runs; in an in-process mock's
+    # event-loop thread that wait blocks the very loop that would answer it.
+    mock_runner="subprocess",
     known_deviations=PYEXASOL_DBAPI_DEVIATIONS,
 )
 
@@ -408,6 +412,8 @@ EXASOL_DB_API = DriverProfile(
     database="exasol",
     connect=connect_exasol_db_api,
     capabilities=EXASOL_DB_API_CAPABILITIES,
+    # in-process mock: EXASOL and websocket-client define no __del__, so a collected
+    # connection only drops its socket and sends nothing from the collector's thread
     known_deviations=EXASOL_DB_API_DEVIATIONS,
 )
 
