@@ -114,10 +114,21 @@ class Procedures:
             raise verr.wrong_parameter_count(proc.name, proc.parameters, len(params))
         if proc.param_types:
             params = [make_compatible(p, t) for p, t in zip(params, proc.param_types)]
-        return self._transaction(lambda: [self._run(translate(proc.statement), params)])
+        return self._transaction(lambda: [self._run(translate(proc.statement), params)],
+                                 single=True)
 
     # --- transactions -------------------------------------------------------------------
-    def _transaction(self, body: Callable[[], list[VoltTable]]) -> CallResult:
+    def _transaction(self, body: Callable[[], list[VoltTable]],
+                     single: bool = False) -> CallResult:
+        """``body`` as one transaction. ``single``: it runs one statement, which the
+        engine's autocommit already makes one transaction (all or nothing; no other
+        session writes, so no commit can conflict): no BEGIN / COMMIT round trips."""
+        if single:
+            try:
+                return CallResult(body())
+            except BaseException:
+                self.catalog.changed()
+                raise
         s = self.session
         s.begin()
         try:
@@ -193,7 +204,8 @@ class Procedures:
                 translated.append(translate(text))
             except eerr.EngineError as exc:
                 raise verr.from_engine(exc) from None
-        return self._transaction(lambda: [self._run(st, bound) for st in translated])
+        return self._transaction(lambda: [self._run(st, bound) for st in translated],
+                                 single=len(translated) == 1)
 
     # --- DDL --------------------------------------------------------------------------------
     def _ddl(self, statements: list[str]) -> CallResult:
