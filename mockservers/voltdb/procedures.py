@@ -12,6 +12,8 @@ VoltDB facts: protocols/voltdb.md 5 (@AdHoc, result shapes, DDL), 5.4 (CRUD proc
 from __future__ import annotations
 
 import dataclasses
+import decimal
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -75,10 +77,22 @@ def _modified(n: int) -> VoltTable:
     return VoltTable([Column("modified_tuples", VoltType.BIGINT)], [(max(n, 0),)])
 
 
+#: Column types whose engine values may need wire_value, with the Python types that need
+#: nothing (a column holding only those keeps the engine's rows as they are).
+_AS_IS = {VoltType.TINYINT: frozenset({int, type(None)}),
+          VoltType.STRING: frozenset({str, type(None)}),
+          VoltType.DECIMAL: frozenset({decimal.Decimal, type(None)}),
+          VoltType.GEOGRAPHY_POINT: frozenset({tuple, type(None)})}
+
+
 def _result_table(result) -> VoltTable:
     types = [volt_type(c.type_name) for c in result.columns]
     cols = [Column(c.name, t) for c, t in zip(result.columns, types)]
-    rows = [tuple(wire_value(t, v) for t, v in zip(types, row)) for row in result.rows]
+    rows = result.rows
+    convert = [i for i, t in enumerate(types) if t in _AS_IS and not set(
+        map(type, map(operator.itemgetter(i), rows))) <= _AS_IS[t]]
+    if convert:  # wire_value is the identity for every other column
+        rows = [tuple(wire_value(t, v) for t, v in zip(types, row)) for row in rows]
     return VoltTable(cols, rows)
 
 
