@@ -845,16 +845,128 @@ def _read_table(r: Reader) -> VoltTable:
     nrows = r.i32()
     if nrows < 0:
         raise r.fail(f"negative row count {nrows}")
-    rows = []
-    for _ in range(nrows):
-        length = r.i32()
-        row_end = r.pos + length
-        rows.append(tuple(read_value(r, t) for t in types))
-        if r.pos != row_end:
-            raise r.fail(f"row length {length} does not match its values")
+    rows_at = r.pos
+    try:
+        rows = _read_rows_fast(r, nrows, types)
+    except Exception:  # noqa: BLE001 - value by value again, for the reader's own error
+        rows = None
+    if rows is None:
+        r.pos = rows_at
+        rows = []
+        for _ in range(nrows):
+            length = r.i32()
+            row_end = r.pos + length
+            rows.append(tuple(read_value(r, t) for t in types))
+            if r.pos != row_end:
+                raise r.fail(f"row length {length} does not match its values")
     if r.pos != end:
         raise r.fail(f"table length {total} does not match its rows")
     return VoltTable([Column(n, t) for n, t in zip(names, types)], rows, status)
+
+
+#: Fixed-width column types: their struct code and the NULL sentinel as unpacked.
+_FIXED = {VoltType.TINYINT: ("b", -2 ** 7), VoltType.SMALLINT: ("h", -2 ** 15),
+          VoltType.INTEGER: ("i", -2 ** 31), VoltType.BIGINT: ("q", -2 ** 63),
+          VoltType.FLOAT: ("d", FLOAT_NULL), VoltType.TIMESTAMP: ("q", -2 ** 63),
+          VoltType.DATE: ("i", -2 ** 31), VoltType.DECIMAL: ("16s", None),
+          VoltType.BOOLEAN: ("b", -128)}
+_VARIABLE = frozenset({VoltType.STRING, VoltType.VARBINARY})
+_row_plans: dict[tuple, list] = {}
+
+
+def _row_plan(types: tuple) -> list | None:
+    """How rows of ``types`` are read: runs of fixed-width columns as one precompiled
+    Struct, STRING / VARBINARY columns one by one; None when some type has no fast read."""
+    plan = _row_plans.get(types)
+    if plan is None:
+        plan, codes = [], ""
+        for t in types:
+            if t in _FIXED:
+                codes += _FIXED[t][0]
+                continue
+            if t not in _VARIABLE:
+                return None
+            if codes:
+                plan.append(struct.Struct(">" + codes))
+                codes = ""
+            plan.append(t)
+        if codes:
+            plan.append(struct.Struct(">" + codes))
+        if len(_row_plans) < 256:
+            _row_plans[types] = plan
+    return plan
+
+
+def _convert_column(t: VoltType, values: tuple) -> tuple | list:
+    """Raw unpacked values of one column -> read_value's values (ValueError when one has
+    no Python form: the caller reads value by value then)."""
+    if t in _INT_TYPES or t == VoltType.FLOAT:
+        null = _FIXED[t][1]
+        if null not in values:
+            return values
+        return [None if v == null else v for v in values]
+    if t == VoltType.TIMESTAMP:
+        return [None if v == -2 ** 63 else micros_timestamp(v) for v in values]
+    if t == VoltType.DATE:
+        date = _dt.date
+        return [None if v == -2 ** 31 else date((v >> 16) & 0xFFFF, (v >> 8) & 0xFF, v & 0xFF)
+                for v in values]
+    if t == VoltType.DECIMAL:
+        out = []
+        for raw in values:
+            v = int.from_bytes(raw, "big", signed=True)
+            out.append(None if v == DECIMAL_NULL else
+                       decimal.Decimal(v).scaleb(-DECIMAL_SCALE, context=_DECIMAL_CONTEXT))
+        return out
+    if t == VoltType.BOOLEAN:
+        return [None if v == -128 else bool(v) for v in values]
+    if t == VoltType.STRING:
+        return [None if v is None else v.decode("utf-8") for v in values]
+    return values  # VARBINARY: bytes already
+
+
+def _read_rows_fast(r: Reader, nrows: int, types: list) -> list | None:
+    """The ``nrows`` rows at ``r.pos`` read with one plan for the table (:func:`_row_plan`)
+    and converted column by column; None (or an exception) when the rows must be read
+    value by value instead: a type without a fast read, or anything malformed."""
+    plan = _row_plan(tuple(types))
+    if plan is None or not types:
+        return None
+    data, pos, size = r.data, r.pos, len(r.data)
+    unpack_i32 = _I32.unpack_from
+    raw_rows = []
+    append = raw_rows.append
+    for _ in range(nrows):
+        (length,) = unpack_i32(data, pos)
+        pos += 4
+        row_end = pos + length
+        if length < 0 or row_end > size:
+            return None
+        row: list = []
+        for step in plan:
+            if step.__class__ is struct.Struct:
+                row.extend(step.unpack_from(data, pos))
+                pos += step.size
+            else:
+                (n,) = unpack_i32(data, pos)
+                pos += 4
+                if n == -1:
+                    row.append(None)
+                    continue
+                if n < -1 or n > MAX_VALUE_LENGTH or pos + n > row_end:
+                    return None
+                row.append(bytes(data[pos:pos + n]))
+                pos += n
+        if pos != row_end:
+            return None
+        append(row)
+    if nrows:
+        columns = [_convert_column(t, values) for t, values in zip(types, zip(*raw_rows))]
+        rows = list(zip(*columns))
+    else:
+        rows = []
+    r.pos = pos
+    return rows
 
 
 def decode_table(data: bytes, error: type[RemoteProtocolError] = ResponseError) -> VoltTable:
