@@ -288,11 +288,11 @@ _CLIENT_VALUES = {**VALUES, VoltType.TIMESTAMP: st.datetimes(
 
 
 @st.composite
-def tables(draw, values=VALUES):
+def tables(draw, values=VALUES, min_rows=0, max_rows=5):
     types = draw(st.lists(st.sampled_from(sorted(values)), min_size=1, max_size=5))
     cols = [Column(f"C{i}", t) for i, t in enumerate(types)]
     rows = draw(st.lists(st.tuples(*[st.one_of(st.none(), values[t]) for t in types]),
-                         max_size=5))
+                         min_size=min_rows, max_size=max_rows))
     return VoltTable(cols, rows)
 
 
@@ -325,12 +325,12 @@ def odd_tables(draw):
     types = draw(st.lists(st.sampled_from(sorted(VALUES)), min_size=1, max_size=4))
     cols = [Column(f"C{i}", t) for i, t in enumerate(types)]
     cell = {t: st.one_of(st.none(), VALUES[t], _ODD) for t in types}
-    rows = draw(st.lists(st.tuples(*[cell[t] for t in types]), max_size=5))
+    rows = draw(st.lists(st.tuples(*[cell[t] for t in types]), min_size=8, max_size=12))
     return VoltTable(cols, rows)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(tables(), odd_tables()))
+@given(st.one_of(tables(), tables(min_rows=8, max_rows=12), odd_tables()))
 def test_column_wise_table_encoding_matches_value_by_value(table):
     """encode_table's column-wise encoders give write_value's bytes, and its errors."""
     from dbapi_conformance.drivers.wire.voltdb import _encode_table_rowwise
@@ -346,15 +346,18 @@ def _decoded(data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(tables(), st.lists(st.tuples(st.integers(0, 10 ** 6), st.integers(0, 255)), max_size=3),
-       st.integers(0, 8))
-def test_planned_row_reading_matches_value_by_value(table, flips, cut):
+@given(st.one_of(tables(), tables(min_rows=8, max_rows=12)),
+       st.lists(st.tuples(st.integers(0, 10 ** 6), st.integers(0, 255)), max_size=3),
+       st.integers(0, 8), st.booleans())
+def test_planned_row_reading_matches_value_by_value(table, flips, cut, damaged):
     """decode_table's planned row reads give read_value's values, and for damaged tables
     (bytes changed, the end cut off) its errors."""
     from unittest import mock
 
     from dbapi_conformance.drivers.wire import voltdb as codec
 
+    if not damaged:
+        flips, cut = [], 0
     data = bytearray(encode_table(table))
     for at, byte in flips:
         data[at % len(data)] = byte

@@ -675,7 +675,7 @@ def encode_table(table: VoltTable) -> bytes:
     the errors (EncodeError) of the first bad value."""
     rows = table.rows
     n = len(table.columns)
-    if not rows or not n or set(map(len, rows)) != {n}:
+    if len(rows) < 8 or not n or set(map(len, rows)) != {n}:  # a few rows: value by value
         return _encode_table_rowwise(table)
     encoded = []
     try:
@@ -906,7 +906,11 @@ def _convert_column(t: VoltType, values: tuple) -> tuple | list:
             return values
         return [None if v == null else v for v in values]
     if t == VoltType.TIMESTAMP:
-        return [None if v == -2 ** 63 else micros_timestamp(v) for v in values]
+        present = [v for v in values if v != -2 ** 63]
+        if present and not (_MIN_MICROS <= min(present) and max(present) <= _MAX_MICROS):
+            raise ValueError("a TIMESTAMP outside the years 1-9999")
+        epoch, micro = _EPOCH, _dt.timedelta
+        return [None if v == -2 ** 63 else epoch + micro(microseconds=v) for v in values]
     if t == VoltType.DATE:
         date = _dt.date
         return [None if v == -2 ** 31 else date((v >> 16) & 0xFFFF, (v >> 8) & 0xFF, v & 0xFF)
@@ -929,6 +933,8 @@ def _read_rows_fast(r: Reader, nrows: int, types: list) -> list | None:
     """The ``nrows`` rows at ``r.pos`` read with one plan for the table (:func:`_row_plan`)
     and converted column by column; None (or an exception) when the rows must be read
     value by value instead: a type without a fast read, or anything malformed."""
+    if nrows < 8:  # a few rows are read as fast value by value
+        return None
     plan = _row_plan(tuple(types))
     if plan is None or not types:
         return None
@@ -936,6 +942,8 @@ def _read_rows_fast(r: Reader, nrows: int, types: list) -> list | None:
     unpack_i32 = _I32.unpack_from
     raw_rows = []
     append = raw_rows.append
+    steps = [(step.unpack_from, step.size) if isinstance(step, struct.Struct) else (None, 0)
+             for step in plan]
     for _ in range(nrows):
         (length,) = unpack_i32(data, pos)
         pos += 4
@@ -943,10 +951,10 @@ def _read_rows_fast(r: Reader, nrows: int, types: list) -> list | None:
         if length < 0 or row_end > size:
             return None
         row: list = []
-        for step in plan:
-            if step.__class__ is struct.Struct:
-                row.extend(step.unpack_from(data, pos))
-                pos += step.size
+        for unpack, width in steps:
+            if unpack is not None:
+                row.extend(unpack(data, pos))
+                pos += width
             else:
                 (n,) = unpack_i32(data, pos)
                 pos += 4
