@@ -76,6 +76,20 @@ def test_ddl_insert_and_select_every_type_exactly(conn):
     assert cur.fetchall() == [(1, ":s")]
 
 
+def test_timestamp_results_of_no_rows_and_of_many(conn):
+    t = name()
+    cur = conn.cursor()
+    cur.execute(f"CREATE TABLE {t} (id INTEGER NOT NULL, ts TIMESTAMP, PRIMARY KEY (id))")
+    cur.execute(f"SELECT ts, id FROM {t}")
+    assert (cur.fetchall(), [d[1] for d in cur.description]) == ([], [T.TIMESTAMP, T.INTEGER])
+    base = dt.datetime(2024, 2, 29, 13, 45, 30, 123456)
+    rows = [(i, None if i % 3 == 0 else base + dt.timedelta(seconds=i)) for i in range(40)]
+    cur.executemany(f"INSERT INTO {t} VALUES (?, ?)", rows)
+    cur.execute(f"SELECT id, ts FROM {t} ORDER BY id")
+    got = cur.fetchall()
+    assert got == rows and all(v is None or v.tzinfo is None for _, v in got)
+
+
 def test_a_ddl_batch_is_one_catalog_update_without_a_result_set(conn):
     a, b = name(), name()
     cur = conn.cursor()

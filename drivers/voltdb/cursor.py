@@ -90,13 +90,12 @@ def _rows(table: VoltTable) -> list[tuple]:
     times = [i for i, c in enumerate(table.columns) if c.type == VoltType.TIMESTAMP]
     if not times:
         return [tuple(r) for r in table.rows]
-    out = []
-    for row in table.rows:
-        values = list(row)
-        for i in times:
-            values[i] = python_value(VoltType.TIMESTAMP, values[i])
-        out.append(tuple(values))
-    return out
+    if not table.rows:
+        return []
+    columns = list(zip(*table.rows))
+    for i in times:
+        columns[i] = [python_value(VoltType.TIMESTAMP, v) for v in columns[i]]
+    return list(zip(*columns))
 
 
 class Cursor(CursorBase):

@@ -20,7 +20,6 @@ One socket per connection, optionally TLS, around the sans-I/O codec
 from __future__ import annotations
 
 import itertools
-import select
 import socket
 import ssl
 import time
@@ -290,10 +289,8 @@ class Transport:
                 raise OperationalError(f"{self.host}: no answer within {self.timeout} s "
                                        f"while waiting for {what}")
             try:
-                if not (isinstance(self._sock, ssl.SSLSocket) and self._sock.pending()):
-                    readable, _, _ = select.select([self._sock], [], [], remaining)
-                    if not readable:
-                        continue
+                # the socket's timeout is the wait (one poll + recv; TLS reads what it
+                # has buffered first)
                 self._sock.settimeout(max(remaining, 0.001))
                 data = self._sock.recv(_RECV_SIZE)
             except (TimeoutError, ssl.SSLWantReadError):

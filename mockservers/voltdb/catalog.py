@@ -139,9 +139,12 @@ class Catalog:
         self.partitions: dict[str, str] = {}
         self.procedures: dict[str, Procedure] = {}  # lower-case name -> procedure
         self._tables: dict[str, TableInfo] | None = None
+        # the default procedures of _tables, built once per catalog state
+        self._defaults: dict[str, Procedure] | None = None
 
     def changed(self) -> None:
         self._tables = None
+        self._defaults = None
 
     def tables(self, session) -> dict[str, TableInfo]:
         """Upper-case name -> TableInfo of every user table and view."""
@@ -182,9 +185,16 @@ class Catalog:
     def default_procedures(self, session) -> dict[str, Procedure]:
         """``<TABLE>.insert`` for every table; ``.update``, ``.upsert``, ``.delete`` and
         ``.select`` for tables with a primary key (voltdb.md 5.4; ``.select`` as newer
-        servers have it on replicated tables too)."""
+        servers have it on replicated tables too). Built once until :meth:`changed`."""
+        tables = self.tables(session)
+        if self._defaults is None:
+            self._defaults = self._build_defaults(tables)
+        return self._defaults
+
+    @staticmethod
+    def _build_defaults(tables: dict[str, TableInfo]) -> dict[str, Procedure]:
         out = {}
-        for t in self.tables(session).values():
+        for t in tables.values():
             if t.kind != "TABLE":
                 continue
             cols = [_q(c.name) for c in t.columns]

@@ -12,6 +12,8 @@ VoltDB facts: protocols/voltdb.md 5 (@AdHoc, result shapes, DDL), 5.4 (CRUD proc
 from __future__ import annotations
 
 import dataclasses
+import decimal
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -75,10 +77,22 @@ def _modified(n: int) -> VoltTable:
     return VoltTable([Column("modified_tuples", VoltType.BIGINT)], [(max(n, 0),)])
 
 
+#: Column types whose engine values may need wire_value, with the Python types that need
+#: nothing (a column holding only those keeps the engine's rows as they are).
+_AS_IS = {VoltType.TINYINT: frozenset({int, type(None)}),
+          VoltType.STRING: frozenset({str, type(None)}),
+          VoltType.DECIMAL: frozenset({decimal.Decimal, type(None)}),
+          VoltType.GEOGRAPHY_POINT: frozenset({tuple, type(None)})}
+
+
 def _result_table(result) -> VoltTable:
     types = [volt_type(c.type_name) for c in result.columns]
     cols = [Column(c.name, t) for c, t in zip(result.columns, types)]
-    rows = [tuple(wire_value(t, v) for t, v in zip(types, row)) for row in result.rows]
+    rows = result.rows
+    convert = [i for i, t in enumerate(types) if t in _AS_IS and not set(
+        map(type, map(operator.itemgetter(i), rows))) <= _AS_IS[t]]
+    if convert:  # wire_value is the identity for every other column
+        rows = [tuple(wire_value(t, v) for t, v in zip(types, row)) for row in rows]
     return VoltTable(cols, rows)
 
 
@@ -114,10 +128,21 @@ class Procedures:
             raise verr.wrong_parameter_count(proc.name, proc.parameters, len(params))
         if proc.param_types:
             params = [make_compatible(p, t) for p, t in zip(params, proc.param_types)]
-        return self._transaction(lambda: [self._run(translate(proc.statement), params)])
+        return self._transaction(lambda: [self._run(translate(proc.statement), params)],
+                                 single=True)
 
     # --- transactions -------------------------------------------------------------------
-    def _transaction(self, body: Callable[[], list[VoltTable]]) -> CallResult:
+    def _transaction(self, body: Callable[[], list[VoltTable]],
+                     single: bool = False) -> CallResult:
+        """``body`` as one transaction. ``single``: it runs one statement, which the
+        engine's autocommit already makes one transaction (all or nothing; no other
+        session writes, so no commit can conflict): no BEGIN / COMMIT round trips."""
+        if single:
+            try:
+                return CallResult(body())
+            except BaseException:
+                self.catalog.changed()
+                raise
         s = self.session
         s.begin()
         try:
@@ -193,7 +218,8 @@ class Procedures:
                 translated.append(translate(text))
             except eerr.EngineError as exc:
                 raise verr.from_engine(exc) from None
-        return self._transaction(lambda: [self._run(st, bound) for st in translated])
+        return self._transaction(lambda: [self._run(st, bound) for st in translated],
+                                 single=len(translated) == 1)
 
     # --- DDL --------------------------------------------------------------------------------
     def _ddl(self, statements: list[str]) -> CallResult:
