@@ -77,3 +77,26 @@ class ConnectionBase:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+# --- connect() argument checks ------------------------------------------------------------
+
+
+def positive_seconds(value: Any, name: str, default: float | None) -> float | None:
+    """``value`` as float seconds (``default`` when None); InterfaceError for anything that
+    is not a positive number (bools included)."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise _exc.InterfaceError(f"{name} must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def either(value: Any, alias: Any, name: str, alias_name: str) -> Any:
+    """The one of a keyword and its alias (``user``/``username``) that was given;
+    InterfaceError when both were."""
+    if alias is None:
+        return value
+    if value is not None:
+        raise _exc.InterfaceError(f"give either {name} or {alias_name}, not both")
+    return alias

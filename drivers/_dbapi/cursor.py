@@ -230,3 +230,13 @@ class CursorBase:
         if not self._closed:
             self._closed = True
             self._clear_result()
+
+
+def check_operation(operation: Any, *, empty_ok: bool = False) -> str:
+    """``operation`` when it is a SQL string (CUR-EXEC-1); ProgrammingError for another type
+    or (unless ``empty_ok``, for a server that words its own answer) a blank one."""
+    if not isinstance(operation, str):
+        raise ProgrammingError(f"the operation must be a str, not {type(operation).__name__}")
+    if not empty_ok and not operation.strip():
+        raise ProgrammingError("the operation is an empty statement")
+    return operation

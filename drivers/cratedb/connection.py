@@ -12,7 +12,11 @@ from typing import Any
 
 import orjson
 
-from dbapi_conformance.drivers._dbapi.connection import ConnectionBase
+from dbapi_conformance.drivers._dbapi.connection import (
+    ConnectionBase,
+    either,
+    positive_seconds,
+)
 from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     InterfaceError,
@@ -133,20 +137,8 @@ def _version_number(reply: Reply) -> str:
     )
 
 
-def _positive(value: Any, name: str, default: float | None) -> float | None:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InterfaceError(f"{name} must be a positive number of seconds, not {value!r}")
-    return float(value)
 
 
-def _alias(value: Any, alias: Any, name: str, alias_name: str) -> Any:
-    if alias is None:
-        return value
-    if value is not None:
-        raise InterfaceError(f"give either {name} or {alias_name}, not both")
-    return alias
 
 
 def _header_text(value: Any, name: str) -> str:
@@ -208,12 +200,12 @@ def connect(
     OperationalError when no server answers, the answer is not CrateDB's, or
     authentication fails (HTTP 401).
     """
-    servers = _alias(_alias(servers, dsn, "servers", "dsn"), host, "servers", "host")
-    username = _alias(username, user, "username", "user")
-    schema = _alias(schema, database, "schema", "database")
+    servers = either(either(servers, dsn, "servers", "dsn"), host, "servers", "host")
+    username = either(username, user, "username", "user")
+    schema = either(schema, database, "schema", "database")
     parsed = parse_servers(servers)
-    timeout_s = _positive(timeout, "timeout", DEFAULT_TIMEOUT)
-    backoff = _positive(backoff_factor or None, "backoff_factor", 0.0)
+    timeout_s = positive_seconds(timeout, "timeout", DEFAULT_TIMEOUT)
+    backoff = positive_seconds(backoff_factor or None, "backoff_factor", 0.0)
     if pool_size is not None and (
         isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1
     ):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Iterable
 
-from dbapi_conformance.drivers._dbapi.cursor import CursorBase
+from dbapi_conformance.drivers._dbapi.cursor import CursorBase, check_operation
 from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     DatabaseError,
@@ -72,10 +72,6 @@ def _decoder(col_type: Any) -> Any:
     return value_decoder(col_type)
 
 
-def _check_sql(operation: Any) -> str:
-    if not isinstance(operation, str):
-        raise ProgrammingError(f"the operation must be a str, not {type(operation).__name__}")
-    return operation
 
 
 def _check_count(sql: str, given: int, where: str = "") -> None:
@@ -144,7 +140,7 @@ class Cursor(CursorBase):
         :mod:`.errors`.
         """
         self._begin()
-        sql, args = _bind(_check_sql(operation), parameters)
+        sql, args = _bind(check_operation(operation, empty_ok=True), parameters)
         response = self._connection._sql(_encode(sql, args, None))
         self.duration = response.duration
         if response.rows is None:
@@ -167,7 +163,7 @@ class Cursor(CursorBase):
         ``messages``.
         """
         self._begin()
-        sql = _check_sql(operation)
+        sql = check_operation(operation, empty_ok=True)
         try:
             given = list(seq_of_parameters)
         except TypeError:

@@ -15,7 +15,11 @@ import re
 import threading
 from typing import Any
 
-from dbapi_conformance.drivers._dbapi.connection import ConnectionBase
+from dbapi_conformance.drivers._dbapi.connection import (
+    ConnectionBase,
+    either,
+    positive_seconds,
+)
 from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     Error,
@@ -222,20 +226,8 @@ def _os_user() -> str:
         return ""
 
 
-def _positive(value: Any, name: str, default: float) -> float:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InterfaceError(f"{name} must be a positive number of seconds, not {value!r}")
-    return float(value)
 
 
-def _alias(value: Any, alias: Any, name: str, alias_name: str) -> Any:
-    if alias is None:
-        return value
-    if value is not None:
-        raise InterfaceError(f"give either {name} or {alias_name}, not both")
-    return alias
 
 
 def connect(
@@ -284,8 +276,8 @@ def connect(
     Raises InterfaceError for invalid arguments, OperationalError when the server cannot be
     reached, the TLS check fails, or the login is refused (sqlCode 08004).
     """
-    user = _alias(user, username, "user", "username")
-    schema = _alias(schema, database, "schema", "database")
+    user = either(user, username, "user", "username")
+    schema = either(schema, database, "schema", "database")
     if host is not None:
         if dsn is not None:
             raise InterfaceError("give either dsn or host, not both")
@@ -293,7 +285,7 @@ def connect(
             raise InterfaceError(f"host must be a non-empty str, not {host!r}")
         dsn = host if port is None else f"{host}:{int(port)}"
     address = parse_address(dsn if dsn is not None else "ws://localhost")
-    timeout_s = _positive(timeout, "timeout", DEFAULT_TIMEOUT)
+    timeout_s = positive_seconds(timeout, "timeout", DEFAULT_TIMEOUT)
     if isinstance(query_timeout, bool) or not isinstance(query_timeout, int) or query_timeout < 0:
         raise InterfaceError(f"query_timeout must be an int >= 0 (seconds), not {query_timeout!r}")
     if isinstance(fetch_bytes, bool) or not isinstance(fetch_bytes, int) or fetch_bytes < 1:

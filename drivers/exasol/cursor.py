@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Iterable
 
-from dbapi_conformance.drivers._dbapi.cursor import CursorBase
+from dbapi_conformance.drivers._dbapi.cursor import CursorBase, check_operation
 from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     DataError,
@@ -52,12 +52,6 @@ def _placeholders(sql: str) -> int:
     return len(_SCANNER.find(sql))
 
 
-def _check_sql(operation: Any) -> str:
-    if not isinstance(operation, str):
-        raise ProgrammingError(f"the operation must be a str, not {type(operation).__name__}")
-    if not operation.strip():
-        raise ProgrammingError("the operation is an empty statement")
-    return operation
 
 
 def _named(sql: str) -> tuple[str, tuple]:
@@ -172,7 +166,7 @@ class Cursor(CursorBase):
         missing name, a wrong number of values or a value with no Exasol form, DataError for
         a value out of range, server errors per :mod:`.errors`."""
         self._begin()
-        sql, args = _bind(_check_sql(operation), parameters)
+        sql, args = _bind(check_operation(operation), parameters)
         if not args and not _placeholders(sql):
             self._load(self._connection._request({"command": "execute", "sqlText": sql}))
             return
@@ -185,7 +179,7 @@ class Cursor(CursorBase):
         sends nothing (rowcount 0). The sets are all mappings (``:name``) or all sequences
         (``?``), as in execute. A statement without placeholders is run once per set."""
         self._begin()
-        sql = _check_sql(operation)
+        sql = check_operation(operation)
         try:
             sets = list(seq_of_parameters)
         except TypeError:

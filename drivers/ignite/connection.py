@@ -25,7 +25,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dbapi_conformance.drivers._dbapi.connection import ConnectionBase
+from dbapi_conformance.drivers._dbapi.connection import (
+    ConnectionBase,
+    either,
+    positive_seconds,
+)
 from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     InterfaceError,
@@ -207,20 +211,8 @@ class Connection(ConnectionBase):
             self._request(lambda rid, ts: op(request_id=rid, tx_id=tx_id))
 
 
-def _alias(value: Any, alias: Any, name: str, alias_name: str) -> Any:
-    if alias is None:
-        return value
-    if value is not None:
-        raise InterfaceError(f"give either {name} or {alias_name}, not both")
-    return alias
 
 
-def _positive(value: Any, name: str, default: float) -> float:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InterfaceError(f"{name} must be a positive number of seconds, not {value!r}")
-    return float(value)
 
 
 def connect(
@@ -269,13 +261,13 @@ def connect(
     Raises InterfaceError for invalid arguments, OperationalError when no address connects
     or the server refuses the handshake (wrong credentials).
     """
-    address = _alias(_alias(address, dsn, "address", "dsn"), host, "address", "host")
-    identity = _alias(identity, user, "identity", "user")
-    secret = _alias(secret, password, "secret", "password")
+    address = either(either(address, dsn, "address", "dsn"), host, "address", "host")
+    identity = either(identity, user, "identity", "user")
+    secret = either(secret, password, "secret", "password")
     if database is not None:
         schema = database
     addresses = parse_addresses("127.0.0.1:10800" if address is None else address)
-    timeout_s = _positive(timeout, "timeout", DEFAULT_TIMEOUT)
+    timeout_s = positive_seconds(timeout, "timeout", DEFAULT_TIMEOUT)
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
         raise InterfaceError(f"page_size must be an int >= 1, not {page_size!r}")
     if not isinstance(schema, str) or not schema:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from dbapi_conformance.drivers._dbapi.cursor import CursorBase
+from dbapi_conformance.drivers._dbapi.cursor import CursorBase, check_operation
 from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     DataError,
@@ -64,12 +64,6 @@ _SCANNER = Scanner(("qmark",))
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
 
-def _check_sql(operation: Any) -> str:
-    if not isinstance(operation, str):
-        raise ProgrammingError(f"the operation must be a str, not {type(operation).__name__}")
-    if not operation.strip():
-        raise ProgrammingError("the operation is empty")
-    return operation
 
 
 def _named(sql: str) -> tuple[str, tuple]:
@@ -134,7 +128,7 @@ class Cursor(CursorBase):
         of no Ignite type; DataError for an int beyond BIGINT; server errors per :mod:`.errors`.
         """
         self._begin()
-        sql, args = _bind(_check_sql(operation), parameters)
+        sql, args = _bind(check_operation(operation), parameters)
         conn = self._connection
         tx = conn._tx_for(sql)
         response = conn._request(lambda rid, ts: SqlExec(
@@ -160,7 +154,7 @@ class Cursor(CursorBase):
         """Run one statement once per parameter set, all sets in ONE SQL_EXEC_BATCH
         request (CUR-EXECMANY-1..3). An empty sequence sends nothing (rowcount 0)."""
         self._begin()
-        sql = _check_sql(operation)
+        sql = check_operation(operation)
         try:
             given = list(seq_of_parameters)
         except TypeError:
@@ -199,7 +193,7 @@ class Cursor(CursorBase):
         commits the connection's open transaction first and may hold its own
         ``START TRANSACTION ... COMMIT``. No result sets come back."""
         self._begin()
-        sql, args = _bind(_check_sql(script), parameters)
+        sql, args = _bind(check_operation(script), parameters)
         conn = self._connection
         conn._tx_for(None)
         conn._request(lambda rid, ts: SqlExecScript(

@@ -13,7 +13,11 @@ import ssl
 from collections.abc import Sequence
 from typing import Any
 
-from dbapi_conformance.drivers._dbapi.connection import ConnectionBase
+from dbapi_conformance.drivers._dbapi.connection import (
+    ConnectionBase,
+    either,
+    positive_seconds,
+)
 from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import (
     DataError,
@@ -132,12 +136,6 @@ class Connection(ConnectionBase):
             raise DataError(f"cannot send the call: {exc}") from None
 
 
-def _positive(value: Any, name: str, default: float) -> float:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InterfaceError(f"{name} must be a positive number of seconds, not {value!r}")
-    return float(value)
 
 
 def _text(value: Any, name: str) -> str:
@@ -148,12 +146,6 @@ def _text(value: Any, name: str) -> str:
     return value
 
 
-def _alias(value: Any, alias: Any, name: str, alias_name: str) -> Any:
-    if alias is None:
-        return value
-    if value is not None:
-        raise InterfaceError(f"give either {name} or {alias_name}, not both")
-    return alias
 
 
 def _ssl_context(use_ssl: bool, ssl_context: ssl.SSLContext | None, ca_cert: str | None,
@@ -217,12 +209,12 @@ def connect(
     Raises InterfaceError for invalid arguments, OperationalError when no host can be
     reached or the login is refused.
     """
-    host = _alias(host, dsn, "host", "dsn")
-    user = _alias(user, username, "user", "username")
+    host = either(host, dsn, "host", "dsn")
+    user = either(user, username, "user", "username")
     if database not in (None, "database"):
         raise InterfaceError(f"a VoltDB cluster has one database; database={database!r}")
     hosts = parse_hosts(host, port)
-    timeout_s = _positive(timeout, "timeout", DEFAULT_TIMEOUT)
+    timeout_s = positive_seconds(timeout, "timeout", DEFAULT_TIMEOUT)
     schemes = {"sha256": AuthScheme.HASH_SHA256, "sha1": AuthScheme.HASH_SHA1}
     if hash_scheme not in schemes:
         raise InterfaceError(f"hash_scheme must be 'sha256' or 'sha1', not {hash_scheme!r}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
-from dbapi_conformance.drivers._dbapi.cursor import CursorBase
+from dbapi_conformance.drivers._dbapi.cursor import CursorBase, check_operation
 from dbapi_conformance.drivers._dbapi.errorhandler import handles_errors
 from dbapi_conformance.drivers._dbapi.exceptions import Error, ProgrammingError
 from dbapi_conformance.drivers._dbapi.paramstyle import (
@@ -130,7 +130,7 @@ class Cursor(CursorBase):
         parameter count or container, DataError for a value VoltDB cannot hold, server
         errors per :mod:`.errors`."""
         self._begin()
-        sql = _check_sql(operation)
+        sql = check_operation(operation)
         sql, params = _bind(sql, parameters)
         response = self._connection._call(_ADHOC, [Parameter(VoltType.STRING, sql), *params])
         self.statuses = (response,)
@@ -145,7 +145,7 @@ class Cursor(CursorBase):
         those that succeeded, every failure goes to ``messages`` and the first is raised.
         An empty sequence sends nothing (rowcount 0). No result set is kept."""
         self._begin()
-        sql = _check_sql(operation)
+        sql = check_operation(operation)
         try:
             given = list(seq_of_parameters)
         except TypeError:
@@ -260,12 +260,6 @@ def _statement_sets(sql: str, tables: Sequence[VoltTable]) -> list[tuple]:
     return out
 
 
-def _check_sql(operation: Any) -> str:
-    if not isinstance(operation, str):
-        raise ProgrammingError(f"operation must be a str, not {type(operation).__name__}")
-    if not operation.strip():
-        raise ProgrammingError("operation is empty")
-    return operation
 
 
 def _bind(sql: str, parameters: Any, where: str = "") -> tuple[str, list[Parameter]]:
