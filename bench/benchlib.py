@@ -1,9 +1,14 @@
-"""What the benchmarks share: server subprocesses, their CPU time, and the figures' format."""
+"""What the benchmarks share: server subprocesses, their CPU time, the figures' format, and
+the floors' signal wait and record-then-replay command line."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
+import pickle
 import select
+import signal
 import statistics
 import subprocess
 import sys
@@ -160,3 +165,38 @@ def print_comparison(pairs: list[Pair], rows: int, point: str, points: str,
         ref, off = by[("reference", server)], by[(official, server)]
         print(f"ratio reference/{official} on the {server}: " + ", ".join(
             f"{label} {median_ratio(ref.times[k], off.times[k]):.2f}x" for k, label in kinds))
+
+
+# --- the floor servers ------------------------------------------------------------------------
+
+
+async def until_signal() -> None:
+    """Return once the process gets SIGTERM or SIGINT (a floor's whole life)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def floor_main(description: str, recorder, replayer, run) -> None:
+    """The command line of a record-then-replay floor: ``ANSWERS`` replays the pickled
+    answers (``replayer(answers)`` is the connection handler); ``--record UPSTREAM ANSWERS``
+    serves ``recorder(UPSTREAM, answers)`` and pickles what it kept on SIGTERM/SIGINT.
+    ``run(handler, host, port)`` serves until :func:`until_signal`."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("answers", help="pickled answers recorded from the mock")
+    parser.add_argument("--record", metavar="UPSTREAM",
+                        help="record the answers of this server into ANSWERS")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    if args.record:
+        answers: dict = {}
+        asyncio.run(run(recorder(args.record, answers), args.host, args.port))
+        with open(args.answers, "wb") as f:
+            pickle.dump(answers, f)
+    else:
+        with open(args.answers, "rb") as f:
+            answers = pickle.load(f)
+        asyncio.run(run(replayer(answers), args.host, args.port))

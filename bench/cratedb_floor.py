@@ -17,10 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import pickle
-import signal
 import zlib
 
 from aiohttp import web
+from benchlib import until_signal  # bench/ is the script's folder
 
 _JSON = "application/json; charset=UTF-8"
 _MISSING = b'{"error":{"message":"no recorded answer","code":4040}}'
@@ -54,11 +54,7 @@ async def serve(answers: dict[bytes, bytes], host: str, port: int) -> None:
     await site.start()
     bound = runner.addresses[0][:2]
     print(f"floor listening on http://{bound[0]}:{bound[1]}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_signal()
     await runner.cleanup()
 
 

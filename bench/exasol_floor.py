@@ -22,12 +22,10 @@ Text frames only (the benchmark runs without Exasol's zlib compression).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import pickle
-import signal
 
+from benchlib import floor_main, until_signal  # bench/ is the script's folder
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
@@ -79,33 +77,14 @@ def recorder(upstream: str, answers: dict):
 
 
 async def run(handler, host: str, port: int) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     async with serve(handler, host, port, compression=None, max_size=None) as server:
         bound = next(iter(server.sockets)).getsockname()[:2]
         print(f"floor listening on ws://{bound[0]}:{bound[1]}", flush=True)
-        await stop.wait()
+        await until_signal()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("answers", help="pickled {request text: reply text}")
-    parser.add_argument("--record", metavar="UPSTREAM",
-                        help="record the replies of this server into ANSWERS")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args()
-    if args.record:
-        answers: dict = {}
-        asyncio.run(run(recorder(args.record, answers), args.host, args.port))
-        with open(args.answers, "wb") as f:
-            pickle.dump(answers, f)
-    else:
-        with open(args.answers, "rb") as f:
-            answers = pickle.load(f)
-        asyncio.run(run(replayer(answers), args.host, args.port))
+    floor_main(__doc__.splitlines()[0], recorder, replayer, run)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import pickle
-import signal
 import struct
 import uuid
 
 import msgpack
+from benchlib import until_signal  # bench/ is the script's folder
 
 from dbapi_conformance.drivers.wire import ignite as w
 from dbapi_conformance.drivers.wire.base import NEED_DATA, Side
@@ -92,11 +92,7 @@ async def serve(answers: dict, host: str, port: int) -> None:
     server = await asyncio.start_server(make_handler(answers), host, port)
     bound = server.sockets[0].getsockname()
     print(f"floor listening on tcp://{bound[0]}:{bound[1]}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_signal()
     server.close()
     await server.wait_closed()
 

@@ -24,11 +24,10 @@ the close; an invocation with none gets GRACEFUL_FAILURE (-2) "no recorded answe
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import pickle
-import signal
 import struct
+
+from benchlib import floor_main, until_signal  # bench/ is the script's folder
 
 _LEN = struct.Struct(">i")
 _TIMEOUT = 30.0  # seconds for the upstream to connect while recording
@@ -143,34 +142,15 @@ def recorder(upstream: str, answers: dict):
 
 
 async def run(handler, host: str, port: int) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     server = await asyncio.start_server(handler, host, port)
     async with server:
         bound = server.sockets[0].getsockname()[:2]
         print(f"floor listening on voltdb://{bound[0]}:{bound[1]}", flush=True)
-        await stop.wait()
+        await until_signal()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("answers", help="pickled {request key: response frame}")
-    parser.add_argument("--record", metavar="UPSTREAM",
-                        help="record the answers of this server into ANSWERS")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args()
-    if args.record:
-        answers: dict = {}
-        asyncio.run(run(recorder(args.record, answers), args.host, args.port))
-        with open(args.answers, "wb") as f:
-            pickle.dump(answers, f)
-    else:
-        with open(args.answers, "rb") as f:
-            answers = pickle.load(f)
-        asyncio.run(run(replayer(answers), args.host, args.port))
+    floor_main(__doc__.splitlines()[0], recorder, replayer, run)
 
 
 if __name__ == "__main__":
