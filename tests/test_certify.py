@@ -55,6 +55,16 @@ class Row:
         return f"{self.driver}-{self.database}-{self.server}"
 
 
+#: The suite's two-phase-commit tests: n/a wherever the database declares no "tpc".
+_NA_TPC = {f"test_tpc.py::test_{name}": "tpc" for name in (
+    "commit_and_rollback_inside_tpc_raise[commit]",
+    "commit_and_rollback_inside_tpc_raise[rollback]", "tpc_api_is_complete",
+    "tpc_begin_outside_and_inside_a_transaction", "tpc_commit[one_phase]",
+    "tpc_commit[two_phase]", "tpc_commit_for_recovery", "tpc_prepare_rules",
+    "tpc_recover", "tpc_rollback[after_prepare]", "tpc_rollback[before_prepare]",
+    "tpc_rollback[recovery]", "xid_extremes", "xid_is_a_three_item_sequence",
+    "xid_without_tpc_raises")}
+
 #: The suite tests that are n/a against CrateDB, test -> the capability CrateDB declares
 #: absent.
 _NA_CRATEDB = {
@@ -69,14 +79,7 @@ _NA_CRATEDB = {
     **{f"test_extensions.py::test_{name}": "nextset" for name in (
         "nextset_is_a_method", "nextset_moves_to_the_next_set", "nextset_with_a_single_set",
         "nextset_without_result_set_raises")},
-    **{f"test_tpc.py::test_{name}": "tpc" for name in (
-        "commit_and_rollback_inside_tpc_raise[commit]",
-        "commit_and_rollback_inside_tpc_raise[rollback]", "tpc_api_is_complete",
-        "tpc_begin_outside_and_inside_a_transaction", "tpc_commit[one_phase]",
-        "tpc_commit[two_phase]", "tpc_commit_for_recovery", "tpc_prepare_rules",
-        "tpc_recover", "tpc_rollback[after_prepare]", "tpc_rollback[before_prepare]",
-        "tpc_rollback[recovery]", "xid_extremes", "xid_is_a_three_item_sequence",
-        "xid_without_tpc_raises")},
+    **_NA_TPC,
     **{f"test_transactions.py::test_{name}": "transactions" for name in (
         "autocommit_is_off_when_the_connection_opens", "close_without_commit_rolls_back",
         "rollback_discards_the_pending_transaction")},
@@ -160,14 +163,7 @@ _NA_IGNITE = {
     **{f"test_extensions.py::test_{name}": "nextset" for name in (
         "nextset_is_a_method", "nextset_moves_to_the_next_set", "nextset_with_a_single_set",
         "nextset_without_result_set_raises")},
-    **{f"test_tpc.py::test_{name}": "tpc" for name in (
-        "commit_and_rollback_inside_tpc_raise[commit]",
-        "commit_and_rollback_inside_tpc_raise[rollback]", "tpc_api_is_complete",
-        "tpc_begin_outside_and_inside_a_transaction", "tpc_commit[one_phase]",
-        "tpc_commit[two_phase]", "tpc_commit_for_recovery", "tpc_prepare_rules",
-        "tpc_recover", "tpc_rollback[after_prepare]", "tpc_rollback[before_prepare]",
-        "tpc_rollback[recovery]", "xid_extremes", "xid_is_a_three_item_sequence",
-        "xid_without_tpc_raises")},
+    **_NA_TPC,
 }
 
 #: What pyignite_dbapi lacks beyond Ignite, test -> capability (its profile's declarations).
@@ -205,7 +201,7 @@ _NA_VOLTDB = {
     "test_extensions.py::test_autocommit_switch": "transactions",
     "test_extensions.py::test_callproc_returns_modified_copy": "callproc_inout",
     "test_extensions.py::test_cursor_messages_hold_the_database_messages": "warning_messages",
-    **{k: "tpc" for k in _NA_CRATEDB if k.startswith("test_tpc.py::")},
+    **_NA_TPC,
     **{f"test_transactions.py::test_{name}": "transactions" for name in (
         "autocommit_is_off_when_the_connection_opens", "close_without_commit_rolls_back",
         "rollback_discards_the_pending_transaction")},
@@ -231,21 +227,7 @@ _NA_EXASOL = {
     "test_extensions.py::test_nextset_moves_to_the_next_set": "nextset",
     "test_extensions.py::test_nextset_with_a_single_set": "nextset",
     "test_extensions.py::test_nextset_without_result_set_raises": "nextset",
-    "test_tpc.py::test_commit_and_rollback_inside_tpc_raise[commit]": "tpc",
-    "test_tpc.py::test_commit_and_rollback_inside_tpc_raise[rollback]": "tpc",
-    "test_tpc.py::test_tpc_api_is_complete": "tpc",
-    "test_tpc.py::test_tpc_begin_outside_and_inside_a_transaction": "tpc",
-    "test_tpc.py::test_tpc_commit[one_phase]": "tpc",
-    "test_tpc.py::test_tpc_commit[two_phase]": "tpc",
-    "test_tpc.py::test_tpc_commit_for_recovery": "tpc",
-    "test_tpc.py::test_tpc_prepare_rules": "tpc",
-    "test_tpc.py::test_tpc_recover": "tpc",
-    "test_tpc.py::test_tpc_rollback[after_prepare]": "tpc",
-    "test_tpc.py::test_tpc_rollback[before_prepare]": "tpc",
-    "test_tpc.py::test_tpc_rollback[recovery]": "tpc",
-    "test_tpc.py::test_xid_extremes": "tpc",
-    "test_tpc.py::test_xid_is_a_three_item_sequence": "tpc",
-    "test_tpc.py::test_xid_without_tpc_raises": "tpc",
+    **_NA_TPC,
     "test_transactions.py::test_rollback_without_transactions": "without transactions",
     "test_types.py::test_binary_values_are_bound_as_binary": "binary",
     "test_types.py::test_binary_values_round_trip": "binary",
